@@ -8,9 +8,9 @@ package ftm
 var schemaDefs = []schemaDef{
 	{
 		name: "Address", label: "Address", plural: "Addresses",
-		extends: []string{"Thing"},
+		extends:   []string{"Thing"},
 		matchable: true,
-		caption: []string{"full", "summary", "city", "remarks"},
+		caption:   []string{"full", "summary", "city", "remarks"},
 		properties: []Property{
 			{Name: "city", Label: "City", Type: TypeString, MaxLength: 1024},
 			{Name: "country", Label: "Country", Type: TypeCountry, MaxLength: 16, Matchable: true},
@@ -33,9 +33,9 @@ var schemaDefs = []schemaDef{
 	},
 	{
 		name: "Airplane", label: "Airplane", plural: "Airplanes",
-		extends: []string{"Vehicle"},
+		extends:   []string{"Vehicle"},
 		matchable: true,
-		caption: []string{"name", "registrationNumber"},
+		caption:   []string{"name", "registrationNumber"},
 		properties: []Property{
 			{Name: "icaoCode", Label: "ICAO aircraft type designator", Type: TypeIdentifier, MaxLength: 16, Matchable: true},
 			{Name: "manufacturer", Label: "Manufacturer", Type: TypeString, MaxLength: 1024},
@@ -60,16 +60,15 @@ var schemaDefs = []schemaDef{
 	},
 	{
 		name: "Article", label: "Article", plural: "Articles",
-		extends: []string{"Document"},
-		caption: []string{"title", "fileName"},
-		properties: []Property{
-		},
+		extends:    []string{"Document"},
+		caption:    []string{"title", "fileName"},
+		properties: []Property{},
 	},
 	{
 		name: "Assessment", label: "Assessment", plural: "Assessments",
-		extends: []string{"Thing"},
+		extends:  []string{"Thing"},
 		required: []string{"name"},
-		caption: []string{"name"},
+		caption:  []string{"name"},
 		properties: []Property{
 			{Name: "assessmentId", Label: "Assessment ID", Type: TypeString, MaxLength: 1024},
 			{Name: "author", Label: "Author", Type: TypeEntity, Range: "LegalEntity", Reverse: "authoredAssessments", MaxLength: 200, Matchable: true},
@@ -86,9 +85,9 @@ var schemaDefs = []schemaDef{
 	},
 	{
 		name: "Associate", label: "Associate", plural: "Associates",
-		extends: []string{"Interval"},
+		extends:  []string{"Interval"},
 		required: []string{"person", "associate"},
-		edge: &Edge{Source: "person", Target: "associate", Directed: false, Label: "associated with"},
+		edge:     &Edge{Source: "person", Target: "associate", Directed: false, Label: "associated with"},
 		properties: []Property{
 			{Name: "associate", Label: "Associate", Type: TypeEntity, Range: "Person", Reverse: "associations", MaxLength: 200, Matchable: true},
 			{Name: "person", Label: "Person", Type: TypeEntity, Range: "Person", Reverse: "associates", MaxLength: 200, Matchable: true},
@@ -106,9 +105,9 @@ var schemaDefs = []schemaDef{
 	},
 	{
 		name: "BankAccount", label: "Bank account", plural: "Bank accounts",
-		extends: []string{"Asset"},
+		extends:   []string{"Asset"},
 		matchable: true,
-		caption: []string{"name", "iban", "accountNumber"},
+		caption:   []string{"name", "iban", "accountNumber"},
 		properties: []Property{
 			{Name: "accountNumber", Label: "Account number", Type: TypeIdentifier, MaxLength: 64, Matchable: true},
 			{Name: "accountType", Label: "Account type", Type: TypeString, MaxLength: 1024},
@@ -144,9 +143,9 @@ var schemaDefs = []schemaDef{
 	},
 	{
 		name: "CallForTenders", label: "Call for tenders", plural: "Calls for tenders",
-		extends: []string{"Interval", "Thing"},
+		extends:  []string{"Interval", "Thing"},
 		required: []string{"title", "authority"},
-		caption: []string{"title"},
+		caption:  []string{"title"},
 		properties: []Property{
 			{Name: "authority", Label: "Name of contracting authority", Type: TypeEntity, Range: "LegalEntity", Reverse: "callForTenders", MaxLength: 200, Matchable: true},
 			{Name: "authorityReferenceId", Label: "Contracting authority reference ID", Type: TypeIdentifier, MaxLength: 64, Matchable: true},
@@ -185,10 +184,10 @@ var schemaDefs = []schemaDef{
 	},
 	{
 		name: "Company", label: "Company", plural: "Companies",
-		extends: []string{"Asset", "Organization"},
+		extends:   []string{"Asset", "Organization"},
 		matchable: true,
-		required: []string{"name"},
-		caption: []string{"name"},
+		required:  []string{"name"},
+		caption:   []string{"name"},
 		properties: []Property{
 			{Name: "bikCode", Label: "BIK", Type: TypeString, MaxLength: 1024},
 			{Name: "caemCode", Label: "COD CAEM", Type: TypeString, MaxLength: 1024},
@@ -217,9 +216,9 @@ var schemaDefs = []schemaDef{
 	},
 	{
 		name: "Contract", label: "Contract", plural: "Contracts",
-		extends: []string{"Asset"},
+		extends:  []string{"Asset"},
 		required: []string{"title"},
-		caption: []string{"title", "name", "procedureNumber"},
+		caption:  []string{"title", "name", "procedureNumber"},
 		properties: []Property{
 			{Name: "authority", Label: "Contract authority", Type: TypeEntity, Range: "LegalEntity", Reverse: "contractAuthority", MaxLength: 200, Matchable: true},
 			{Name: "awards", Label: "Lots awarded", Type: TypeEntity, Range: "ContractAward", Reverse: "contract", MaxLength: 200, Matchable: true},
@@ -243,9 +242,9 @@ var schemaDefs = []schemaDef{
 	},
 	{
 		name: "ContractAward", label: "Contract award", plural: "Contract awards",
-		extends: []string{"Interest", "Value"},
+		extends:  []string{"Interest", "Value"},
 		required: []string{"supplier", "contract"},
-		edge: &Edge{Source: "contract", Target: "supplier", Directed: true, Label: "awarded to"},
+		edge:     &Edge{Source: "contract", Target: "supplier", Directed: true, Label: "awarded to"},
 		properties: []Property{
 			{Name: "amended", Label: "Amended", Type: TypeString, MaxLength: 1024},
 			{Name: "callForTenders", Label: "Call For Tenders", Type: TypeEntity, Range: "CallForTenders", Reverse: "contractAwards", MaxLength: 200, Matchable: true},
@@ -261,9 +260,9 @@ var schemaDefs = []schemaDef{
 	},
 	{
 		name: "CourtCase", label: "Court case", plural: "Court cases",
-		extends: []string{"Thing"},
+		extends:  []string{"Thing"},
 		required: []string{"name"},
-		caption: []string{"name", "caseNumber"},
+		caption:  []string{"name", "caseNumber"},
 		properties: []Property{
 			{Name: "caseNumber", Label: "Case number", Type: TypeIdentifier, MaxLength: 64, Matchable: true},
 			{Name: "category", Label: "Category", Type: TypeString, MaxLength: 1024},
@@ -277,9 +276,9 @@ var schemaDefs = []schemaDef{
 	},
 	{
 		name: "CourtCaseParty", label: "Case party", plural: "Case parties",
-		extends: []string{"Interest"},
+		extends:  []string{"Interest"},
 		required: []string{"case", "party"},
-		edge: &Edge{Source: "party", Target: "case", Directed: true, Label: "involved in"},
+		edge:     &Edge{Source: "party", Target: "case", Directed: true, Label: "involved in"},
 		properties: []Property{
 			{Name: "case", Label: "Case", Type: TypeEntity, Range: "CourtCase", Reverse: "parties", MaxLength: 200, Matchable: true},
 			{Name: "party", Label: "Party", Type: TypeEntity, Range: "Thing", Reverse: "courtCase", MaxLength: 200, Matchable: true},
@@ -287,9 +286,9 @@ var schemaDefs = []schemaDef{
 	},
 	{
 		name: "CryptoWallet", label: "Cryptocurrency wallet", plural: "Cryptocurrency wallets",
-		extends: []string{"Thing", "Value"},
+		extends:   []string{"Thing", "Value"},
 		matchable: true,
-		caption: []string{"publicKey", "name", "summary"},
+		caption:   []string{"publicKey", "name", "summary"},
 		properties: []Property{
 			{Name: "balance", Label: "Balance", Type: TypeNumber, MaxLength: 250},
 			{Name: "balanceDate", Label: "Balance date", Type: TypeDate, MaxLength: 32, Matchable: true},
@@ -303,9 +302,9 @@ var schemaDefs = []schemaDef{
 	},
 	{
 		name: "Debt", label: "Debt", plural: "Debts",
-		extends: []string{"Interval", "Value"},
+		extends:  []string{"Interval", "Value"},
 		required: []string{"debtor"},
-		edge: &Edge{Source: "debtor", Target: "creditor", Directed: true, Label: "owes"},
+		edge:     &Edge{Source: "debtor", Target: "creditor", Directed: true, Label: "owes"},
 		properties: []Property{
 			{Name: "creditor", Label: "Creditor", Type: TypeEntity, Range: "LegalEntity", Reverse: "debtCreditor", MaxLength: 200, Matchable: true},
 			{Name: "debtor", Label: "Debtor", Type: TypeEntity, Range: "LegalEntity", Reverse: "debtDebtor", MaxLength: 200, Matchable: true},
@@ -313,10 +312,10 @@ var schemaDefs = []schemaDef{
 	},
 	{
 		name: "Directorship", label: "Directorship", plural: "Directorships",
-		extends: []string{"Interest"},
+		extends:  []string{"Interest"},
 		required: []string{"director", "organization"},
-		caption: []string{"role"},
-		edge: &Edge{Source: "director", Target: "organization", Directed: true, Label: "directs"},
+		caption:  []string{"role"},
+		edge:     &Edge{Source: "director", Target: "organization", Directed: true, Label: "directs"},
 		properties: []Property{
 			{Name: "director", Label: "Director", Type: TypeEntity, Range: "LegalEntity", Reverse: "directorshipDirector", MaxLength: 200, Matchable: true},
 			{Name: "organization", Label: "Organization", Type: TypeEntity, Range: "Organization", Reverse: "directorshipOrganization", MaxLength: 200, Matchable: true},
@@ -325,9 +324,9 @@ var schemaDefs = []schemaDef{
 	},
 	{
 		name: "Document", label: "File", plural: "Files",
-		extends: []string{"Analyzable", "Thing"},
+		extends:  []string{"Analyzable", "Thing"},
 		required: []string{"fileName"},
-		caption: []string{"fileName", "title"},
+		caption:  []string{"fileName", "title"},
 		properties: []Property{
 			{Name: "ancestors", Label: "Ancestors", Type: TypeEntity, Range: "Folder", Reverse: "descendants", MaxLength: 200, Matchable: true},
 			{Name: "author", Label: "Author", Type: TypeString, MaxLength: 1024},
@@ -360,9 +359,9 @@ var schemaDefs = []schemaDef{
 	},
 	{
 		name: "Documentation", label: "Documentation", plural: "Documentations",
-		extends: []string{"Interest"},
+		extends:  []string{"Interest"},
 		required: []string{"document", "entity"},
-		edge: &Edge{Source: "document", Target: "entity", Directed: false, Label: "documents"},
+		edge:     &Edge{Source: "document", Target: "entity", Directed: false, Label: "documents"},
 		properties: []Property{
 			{Name: "document", Label: "Document", Type: TypeEntity, Range: "Document", Reverse: "relatedEntities", MaxLength: 200, Matchable: true},
 			{Name: "entity", Label: "Entity", Type: TypeEntity, Range: "Thing", Reverse: "documentedBy", MaxLength: 200, Matchable: true},
@@ -420,10 +419,10 @@ var schemaDefs = []schemaDef{
 	},
 	{
 		name: "Employment", label: "Employment", plural: "Employments",
-		extends: []string{"Interest"},
+		extends:  []string{"Interest"},
 		required: []string{"employer", "employee"},
-		caption: []string{"role"},
-		edge: &Edge{Source: "employee", Target: "employer", Directed: true, Label: "works for"},
+		caption:  []string{"role"},
+		edge:     &Edge{Source: "employee", Target: "employer", Directed: true, Label: "works for"},
 		properties: []Property{
 			{Name: "employee", Label: "Employee", Type: TypeEntity, Range: "Person", Reverse: "employers", MaxLength: 200, Matchable: true},
 			{Name: "employer", Label: "Employer", Type: TypeEntity, Range: "Organization", Reverse: "employees", MaxLength: 200, Matchable: true},
@@ -431,9 +430,9 @@ var schemaDefs = []schemaDef{
 	},
 	{
 		name: "Event", label: "Event", plural: "Events",
-		extends: []string{"Analyzable", "Interval", "Thing"},
+		extends:  []string{"Analyzable", "Interval", "Thing"},
 		required: []string{"name"},
-		caption: []string{"name", "summary", "date"},
+		caption:  []string{"name", "summary", "date"},
 		properties: []Property{
 			{Name: "country", Label: "Country", Type: TypeCountry, MaxLength: 16, Matchable: true},
 			{Name: "important", Label: "Important", Type: TypeString, MaxLength: 1024},
@@ -444,9 +443,9 @@ var schemaDefs = []schemaDef{
 	},
 	{
 		name: "Family", label: "Family", plural: "Family members",
-		extends: []string{"Interval"},
+		extends:  []string{"Interval"},
 		required: []string{"person", "relative"},
-		edge: &Edge{Source: "person", Target: "relative", Directed: false, Label: "related to"},
+		edge:     &Edge{Source: "person", Target: "relative", Directed: false, Label: "related to"},
 		properties: []Property{
 			{Name: "person", Label: "Person", Type: TypeEntity, Range: "Person", Reverse: "familyPerson", MaxLength: 200, Matchable: true},
 			{Name: "relationship", Label: "Relationship", Type: TypeString, MaxLength: 1024},
@@ -472,9 +471,9 @@ var schemaDefs = []schemaDef{
 	},
 	{
 		name: "Identification", label: "Identification", plural: "Identifications",
-		extends: []string{"Interval"},
+		extends:  []string{"Interval"},
 		required: []string{"holder", "number"},
-		caption: []string{"number"},
+		caption:  []string{"number"},
 		properties: []Property{
 			{Name: "authority", Label: "Authority", Type: TypeString, MaxLength: 1024},
 			{Name: "country", Label: "Country", Type: TypeCountry, MaxLength: 16, Matchable: true},
@@ -493,7 +492,7 @@ var schemaDefs = []schemaDef{
 	},
 	{
 		name: "Interest", label: "Interest", plural: "Interest",
-		extends: []string{"Interval"},
+		extends:  []string{"Interval"},
 		abstract: true,
 		properties: []Property{
 			{Name: "role", Label: "Role", Type: TypeString, MaxLength: 1024},
@@ -522,10 +521,10 @@ var schemaDefs = []schemaDef{
 	},
 	{
 		name: "LegalEntity", label: "Legal entity", plural: "Legal entities",
-		extends: []string{"Thing"},
+		extends:   []string{"Thing"},
 		matchable: true,
-		required: []string{"name"},
-		caption: []string{"name", "email", "phone", "registrationNumber"},
+		required:  []string{"name"},
+		caption:   []string{"name", "email", "phone", "registrationNumber"},
 		properties: []Property{
 			{Name: "agencyClient", Label: "Clients", Type: TypeEntity, Range: "Representation", Reverse: "agent", MaxLength: 200, Matchable: true},
 			{Name: "agentRepresentation", Label: "Agents", Type: TypeEntity, Range: "Representation", Reverse: "client", MaxLength: 200, Matchable: true},
@@ -598,9 +597,9 @@ var schemaDefs = []schemaDef{
 	},
 	{
 		name: "License", label: "License", plural: "Licenses",
-		extends: []string{"Contract"},
+		extends:  []string{"Contract"},
 		required: []string{"name", "authority"},
-		caption: []string{"name"},
+		caption:  []string{"name"},
 		properties: []Property{
 			{Name: "area", Label: "Area", Type: TypeString, MaxLength: 1024},
 			{Name: "commodities", Label: "Commodities", Type: TypeString, MaxLength: 1024},
@@ -609,10 +608,10 @@ var schemaDefs = []schemaDef{
 	},
 	{
 		name: "Membership", label: "Membership", plural: "Memberships",
-		extends: []string{"Interest"},
+		extends:  []string{"Interest"},
 		required: []string{"member", "organization"},
-		caption: []string{"role"},
-		edge: &Edge{Source: "member", Target: "organization", Directed: true, Label: "belongs to"},
+		caption:  []string{"role"},
+		edge:     &Edge{Source: "member", Target: "organization", Directed: true, Label: "belongs to"},
 		properties: []Property{
 			{Name: "member", Label: "Member", Type: TypeEntity, Range: "LegalEntity", Reverse: "membershipMember", MaxLength: 200, Matchable: true},
 			{Name: "organization", Label: "Organization", Type: TypeEntity, Range: "Organization", Reverse: "membershipOrganization", MaxLength: 200, Matchable: true},
@@ -621,7 +620,7 @@ var schemaDefs = []schemaDef{
 	{
 		name: "Mention", label: "Mention", plural: "Mentions",
 		required: []string{"document", "name"},
-		caption: []string{"name"},
+		caption:  []string{"name"},
 		properties: []Property{
 			{Name: "contextCountry", Label: "Co-occurring countries", Type: TypeCountry, MaxLength: 16},
 			{Name: "contextEmail", Label: "Co-occurring e-mail addresses", Type: TypeEmail, MaxLength: 250},
@@ -634,9 +633,9 @@ var schemaDefs = []schemaDef{
 	},
 	{
 		name: "Message", label: "Message", plural: "Messages",
-		extends: []string{"Folder", "HyperText", "Interval", "PlainText"},
+		extends:  []string{"Folder", "HyperText", "Interval", "PlainText"},
 		required: []string{"bodyText", "sender"},
-		caption: []string{"subject", "title", "threadTopic", "fileName"},
+		caption:  []string{"subject", "title", "threadTopic", "fileName"},
 		properties: []Property{
 			{Name: "inReplyTo", Label: "In Reply To", Type: TypeString, MaxLength: 1024},
 			{Name: "inReplyToMessage", Label: "Responding to", Type: TypeEntity, Range: "Message", Reverse: "responses", MaxLength: 200, Matchable: true},
@@ -660,9 +659,9 @@ var schemaDefs = []schemaDef{
 	},
 	{
 		name: "Occupancy", label: "Occupancy", plural: "Occupancies",
-		extends: []string{"Interval"},
+		extends:  []string{"Interval"},
 		required: []string{"holder", "post"},
-		edge: &Edge{Source: "holder", Target: "post", Directed: true, Label: "holds"},
+		edge:     &Edge{Source: "holder", Target: "post", Directed: true, Label: "holds"},
 		properties: []Property{
 			{Name: "declarationDate", Label: "Declaration date", Type: TypeDate, MaxLength: 32},
 			{Name: "holder", Label: "Holder", Type: TypeEntity, Range: "Person", Reverse: "positionOccupancies", MaxLength: 200, Matchable: true},
@@ -672,10 +671,10 @@ var schemaDefs = []schemaDef{
 	},
 	{
 		name: "Organization", label: "Organization", plural: "Organizations",
-		extends: []string{"LegalEntity"},
+		extends:   []string{"LegalEntity"},
 		matchable: true,
-		required: []string{"name"},
-		caption: []string{"name"},
+		required:  []string{"name"},
+		caption:   []string{"name"},
 		properties: []Property{
 			{Name: "bankAccounts", Label: "Bank accounts", Type: TypeEntity, Range: "BankAccount", Reverse: "bank", MaxLength: 200, Matchable: true},
 			{Name: "cageCode", Label: "CAGE", Type: TypeIdentifier, MaxLength: 16, Matchable: true},
@@ -690,9 +689,9 @@ var schemaDefs = []schemaDef{
 	},
 	{
 		name: "Ownership", label: "Ownership", plural: "Ownerships",
-		extends: []string{"Interest"},
+		extends:  []string{"Interest"},
 		required: []string{"owner", "asset"},
-		edge: &Edge{Source: "owner", Target: "asset", Directed: true, Label: "owns"},
+		edge:     &Edge{Source: "owner", Target: "asset", Directed: true, Label: "owns"},
 		properties: []Property{
 			{Name: "asset", Label: "Asset", Type: TypeEntity, Range: "Asset", Reverse: "ownershipAsset", MaxLength: 200, Matchable: true},
 			{Name: "legalBasis", Label: "Legal basis", Type: TypeString, MaxLength: 1024},
@@ -707,10 +706,9 @@ var schemaDefs = []schemaDef{
 	},
 	{
 		name: "Package", label: "Package", plural: "Packages",
-		extends: []string{"Folder"},
-		caption: []string{"fileName", "title"},
-		properties: []Property{
-		},
+		extends:    []string{"Folder"},
+		caption:    []string{"fileName", "title"},
+		properties: []Property{},
 	},
 	{
 		name: "Page", label: "Page", plural: "Pages",
@@ -735,9 +733,9 @@ var schemaDefs = []schemaDef{
 	},
 	{
 		name: "Passport", label: "Passport", plural: "Passports",
-		extends: []string{"Identification"},
+		extends:  []string{"Identification"},
 		required: []string{"holder", "number"},
-		caption: []string{"passportNumber", "number"},
+		caption:  []string{"passportNumber", "number"},
 		properties: []Property{
 			{Name: "birthDate", Label: "Birth date", Type: TypeDate, MaxLength: 32, Matchable: true},
 			{Name: "birthPlace", Label: "Place of birth", Type: TypeString, MaxLength: 1024},
@@ -750,10 +748,10 @@ var schemaDefs = []schemaDef{
 	},
 	{
 		name: "Payment", label: "Payment", plural: "Payments",
-		extends: []string{"Interval", "Value"},
+		extends:  []string{"Interval", "Value"},
 		required: []string{"payer", "beneficiary"},
-		caption: []string{"amount"},
-		edge: &Edge{Source: "payer", Target: "beneficiary", Directed: true, Label: "paid"},
+		caption:  []string{"amount"},
+		edge:     &Edge{Source: "payer", Target: "beneficiary", Directed: true, Label: "paid"},
 		properties: []Property{
 			{Name: "beneficiary", Label: "Beneficiary", Type: TypeEntity, Range: "LegalEntity", Reverse: "paymentBeneficiary", MaxLength: 200, Matchable: true},
 			{Name: "beneficiaryAccount", Label: "Beneficiary bank account", Type: TypeEntity, Range: "BankAccount", Reverse: "paymentBeneficiaryAccount", MaxLength: 200, Matchable: true},
@@ -769,10 +767,10 @@ var schemaDefs = []schemaDef{
 	},
 	{
 		name: "Person", label: "Person", plural: "People",
-		extends: []string{"LegalEntity"},
+		extends:   []string{"LegalEntity"},
 		matchable: true,
-		required: []string{"name"},
-		caption: []string{"name", "lastName", "email", "phone"},
+		required:  []string{"name"},
+		caption:   []string{"name", "lastName", "email", "phone"},
 		properties: []Property{
 			{Name: "appearance", Label: "Physical appearance", Type: TypeString, MaxLength: 1024},
 			{Name: "associates", Label: "Associates", Type: TypeEntity, Range: "Associate", Reverse: "person", MaxLength: 200, Matchable: true},
@@ -814,17 +812,16 @@ var schemaDefs = []schemaDef{
 	},
 	{
 		name: "PlainText", label: "Text file", plural: "Text files",
-		extends: []string{"Document"},
-		caption: []string{"fileName", "title"},
-		properties: []Property{
-		},
+		extends:    []string{"Document"},
+		caption:    []string{"fileName", "title"},
+		properties: []Property{},
 	},
 	{
 		name: "Position", label: "Position", plural: "Positions",
-		extends: []string{"Thing"},
+		extends:   []string{"Thing"},
 		matchable: true,
-		required: []string{"name"},
-		caption: []string{"name"},
+		required:  []string{"name"},
+		caption:   []string{"name"},
 		properties: []Property{
 			{Name: "dissolutionDate", Label: "Dissolution date", Type: TypeDate, MaxLength: 32, Matchable: true},
 			{Name: "inceptionDate", Label: "Inception date", Type: TypeDate, MaxLength: 32, Matchable: true},
@@ -836,9 +833,9 @@ var schemaDefs = []schemaDef{
 	},
 	{
 		name: "Post", label: "Post", plural: "Posts",
-		extends: []string{"Interest"},
+		extends:  []string{"Interest"},
 		required: []string{"holder"},
-		caption: []string{"summary", "organization", "role"},
+		caption:  []string{"summary", "organization", "role"},
 		properties: []Property{
 			{Name: "holder", Label: "Holder", Type: TypeEntity, Range: "Person", Reverse: "posts", MaxLength: 200, Matchable: true},
 			{Name: "organization", Label: "Organization", Type: TypeString, MaxLength: 1024},
@@ -863,7 +860,7 @@ var schemaDefs = []schemaDef{
 		name: "ProjectParticipant", label: "Project participant", plural: "Project participants",
 		extends: []string{"Interest"},
 		caption: []string{"role"},
-		edge: &Edge{Source: "participant", Target: "project", Directed: true, Label: "participates in"},
+		edge:    &Edge{Source: "participant", Target: "project", Directed: true, Label: "participates in"},
 		properties: []Property{
 			{Name: "participant", Label: "Participant", Type: TypeEntity, Range: "LegalEntity", Reverse: "projectParticipation", MaxLength: 200, Matchable: true},
 			{Name: "project", Label: "Project", Type: TypeEntity, Range: "Project", Reverse: "participants", MaxLength: 200, Matchable: true},
@@ -871,12 +868,11 @@ var schemaDefs = []schemaDef{
 	},
 	{
 		name: "PublicBody", label: "Public body", plural: "Public bodies",
-		extends: []string{"Organization"},
-		matchable: true,
-		required: []string{"name"},
-		caption: []string{"name"},
-		properties: []Property{
-		},
+		extends:    []string{"Organization"},
+		matchable:  true,
+		required:   []string{"name"},
+		caption:    []string{"name"},
+		properties: []Property{},
 	},
 	{
 		name: "RealEstate", label: "Real estate", plural: "Real estates",
@@ -901,9 +897,9 @@ var schemaDefs = []schemaDef{
 	},
 	{
 		name: "Representation", label: "Representation", plural: "Representations",
-		extends: []string{"Interest"},
+		extends:  []string{"Interest"},
 		required: []string{"agent", "client"},
-		edge: &Edge{Source: "agent", Target: "client", Directed: true, Label: "represents"},
+		edge:     &Edge{Source: "agent", Target: "client", Directed: true, Label: "represents"},
 		properties: []Property{
 			{Name: "agent", Label: "Agent", Type: TypeEntity, Range: "LegalEntity", Reverse: "agencyClient", MaxLength: 200, Matchable: true},
 			{Name: "client", Label: "Client", Type: TypeEntity, Range: "LegalEntity", Reverse: "agentRepresentation", MaxLength: 200, Matchable: true},
@@ -911,9 +907,9 @@ var schemaDefs = []schemaDef{
 	},
 	{
 		name: "Sanction", label: "Sanction", plural: "Sanctions",
-		extends: []string{"Interval"},
+		extends:  []string{"Interval"},
 		required: []string{"entity"},
-		caption: []string{"program"},
+		caption:  []string{"program"},
 		properties: []Property{
 			{Name: "authority", Label: "Authority", Type: TypeString, MaxLength: 1024},
 			{Name: "authorityId", Label: "Authority-issued identifier", Type: TypeIdentifier, MaxLength: 64, Matchable: true},
@@ -932,9 +928,9 @@ var schemaDefs = []schemaDef{
 	},
 	{
 		name: "Security", label: "Security", plural: "Securities",
-		extends: []string{"Asset"},
+		extends:   []string{"Asset"},
 		matchable: true,
-		caption: []string{"name", "isin", "registrationNumber"},
+		caption:   []string{"name", "isin", "registrationNumber"},
 		properties: []Property{
 			{Name: "classification", Label: "Classification", Type: TypeString, MaxLength: 1024},
 			{Name: "collateral", Label: "Collateral", Type: TypeString, MaxLength: 1024},
@@ -961,9 +957,9 @@ var schemaDefs = []schemaDef{
 	},
 	{
 		name: "Succession", label: "Succession", plural: "Successions",
-		extends: []string{"Interest"},
+		extends:  []string{"Interest"},
 		required: []string{"predecessor", "successor"},
-		edge: &Edge{Source: "predecessor", Target: "successor", Directed: true, Label: "preceeds"},
+		edge:     &Edge{Source: "predecessor", Target: "successor", Directed: true, Label: "preceeds"},
 		properties: []Property{
 			{Name: "predecessor", Label: "Predecessor", Type: TypeEntity, Range: "LegalEntity", Reverse: "successors", MaxLength: 200, Matchable: true},
 			{Name: "successor", Label: "Successor", Type: TypeEntity, Range: "LegalEntity", Reverse: "predecessors", MaxLength: 200, Matchable: true},
@@ -981,7 +977,7 @@ var schemaDefs = []schemaDef{
 	},
 	{
 		name: "TaxRoll", label: "Tax roll", plural: "Tax rolls",
-		extends: []string{"Interval"},
+		extends:  []string{"Interval"},
 		required: []string{"taxee"},
 		properties: []Property{
 			{Name: "birthDate", Label: "Birth date", Type: TypeDate, MaxLength: 32, Matchable: true},
@@ -998,7 +994,7 @@ var schemaDefs = []schemaDef{
 		name: "Thing", label: "Thing", plural: "Thing",
 		abstract: true,
 		required: []string{"name"},
-		caption: []string{"name"},
+		caption:  []string{"name"},
 		properties: []Property{
 			{Name: "address", Label: "Address", Type: TypeAddress, MaxLength: 250, Matchable: true},
 			{Name: "addressEntity", Label: "Address", Type: TypeEntity, Range: "Address", Reverse: "things", MaxLength: 200, Matchable: true},
@@ -1037,9 +1033,9 @@ var schemaDefs = []schemaDef{
 	},
 	{
 		name: "Trip", label: "Trip", plural: "Trips",
-		extends: []string{"Event"},
+		extends:  []string{"Event"},
 		required: []string{"name", "endLocation", "startLocation"},
-		caption: []string{"name", "startDate", "endDate"},
+		caption:  []string{"name", "startDate", "endDate"},
 		properties: []Property{
 			{Name: "endLocation", Label: "End location", Type: TypeEntity, Range: "Address", Reverse: "tripsIncoming", MaxLength: 200, Matchable: true},
 			{Name: "startLocation", Label: "Start location", Type: TypeEntity, Range: "Address", Reverse: "tripsDeparting", MaxLength: 200, Matchable: true},
@@ -1048,9 +1044,9 @@ var schemaDefs = []schemaDef{
 	},
 	{
 		name: "UnknownLink", label: "Other link", plural: "Other links",
-		extends: []string{"Interest"},
+		extends:  []string{"Interest"},
 		required: []string{"subject", "object"},
-		edge: &Edge{Source: "subject", Target: "object", Directed: false, Label: "linked to"},
+		edge:     &Edge{Source: "subject", Target: "object", Directed: false, Label: "linked to"},
 		properties: []Property{
 			{Name: "object", Label: "Object", Type: TypeEntity, Range: "Thing", Reverse: "unknownLinkFrom", MaxLength: 200, Matchable: true},
 			{Name: "subject", Label: "Subject", Type: TypeEntity, Range: "Thing", Reverse: "unknownLinkTo", MaxLength: 200, Matchable: true},
@@ -1058,10 +1054,10 @@ var schemaDefs = []schemaDef{
 	},
 	{
 		name: "UserAccount", label: "User account", plural: "User accounts",
-		extends: []string{"Thing"},
+		extends:   []string{"Thing"},
 		matchable: true,
-		required: []string{"username"},
-		caption: []string{"username", "email", "service"},
+		required:  []string{"username"},
+		caption:   []string{"username", "email", "service"},
 		properties: []Property{
 			{Name: "email", Label: "E-Mail", Type: TypeEmail, MaxLength: 250, Matchable: true},
 			{Name: "ipAddress", Label: "IP address", Type: TypeIP, MaxLength: 64, Matchable: true},
@@ -1103,10 +1099,10 @@ var schemaDefs = []schemaDef{
 	},
 	{
 		name: "Vessel", label: "Vessel", plural: "Vessels",
-		extends: []string{"Vehicle"},
+		extends:   []string{"Vehicle"},
 		matchable: true,
-		required: []string{"name"},
-		caption: []string{"name", "imoNumber"},
+		required:  []string{"name"},
+		caption:   []string{"name", "imoNumber"},
 		properties: []Property{
 			{Name: "callSign", Label: "Call Sign", Type: TypeIdentifier, MaxLength: 64, Matchable: true},
 			{Name: "crsNumber", Label: "CRS Number", Type: TypeIdentifier, MaxLength: 64, Matchable: true},
@@ -1132,9 +1128,8 @@ var schemaDefs = []schemaDef{
 	},
 	{
 		name: "Workbook", label: "Workbook", plural: "Workbooks",
-		extends: []string{"Folder"},
-		caption: []string{"fileName", "title"},
-		properties: []Property{
-		},
+		extends:    []string{"Folder"},
+		caption:    []string{"fileName", "title"},
+		properties: []Property{},
 	},
 }
