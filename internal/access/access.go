@@ -66,3 +66,27 @@ func From(ctx context.Context) (Principal, bool) {
 	p, ok := ctx.Value(ctxKey{}).(Principal)
 	return p, ok
 }
+
+// Justification is why an officer reads or discloses personal data: free
+// text, a case reference, or both (Directive 2016/680 Art. 25 requires that
+// the justification of every consultation and disclosure can be established).
+type Justification struct {
+	Text    string `json:"justification,omitempty"`
+	CaseRef string `json:"caseRef,omitempty"`
+}
+
+// Empty reports whether neither a text nor a case reference was given.
+func (j Justification) Empty() bool { return j.Text == "" && j.CaseRef == "" }
+
+type justKey struct{}
+
+// WithJustification returns a context carrying j.
+func WithJustification(ctx context.Context, j Justification) context.Context {
+	return context.WithValue(ctx, justKey{}, j)
+}
+
+// JustificationFrom returns the justification carried by ctx, if any.
+func JustificationFrom(ctx context.Context) Justification {
+	j, _ := ctx.Value(justKey{}).(Justification)
+	return j
+}

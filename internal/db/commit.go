@@ -108,7 +108,10 @@ func (c *committer) run(batch []*writeReq) {
 			continue
 		}
 		tx := &Tx{tx: sqlTx, dialect: c.db.dialect}
-		err := callSafely(r.fn, tx)
+		err := runHook(r.ctx, tx)
+		if err == nil {
+			err = callSafely(r.fn, tx)
+		}
 		if err != nil {
 			if _, rbErr := sqlTx.Exec("ROLLBACK TO SAVEPOINT " + sp); rbErr != nil {
 				// The transaction is unusable: fail the whole batch.

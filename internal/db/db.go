@@ -155,6 +155,9 @@ func (d *DB) Tx(ctx context.Context, fn func(tx *Tx) error) error {
 		return fmt.Errorf("begin: %w", err)
 	}
 	tx := &Tx{tx: sqlTx, dialect: d.dialect}
+	if err := runHook(ctx, tx); err != nil {
+		return errors.Join(err, rollback(sqlTx))
+	}
 	if err := fn(tx); err != nil {
 		return errors.Join(err, rollback(sqlTx))
 	}

@@ -140,3 +140,37 @@ func TestWriteAfterClose(t *testing.T) {
 		t.Fatalf("Write after Close = %v, want ErrClosed", err)
 	}
 }
+
+func TestFirstWriteHookCommitsWithTheWrite(t *testing.T) {
+	d := dbtest.Open(t, testSchema)
+	ctx := context.Background()
+	calls := 0
+	hctx, hook := db.WithFirstWriteHook(ctx, func(ctx context.Context, tx *db.Tx) error {
+		calls++
+		_, err := tx.ExecContext(ctx, `INSERT INTO items (name, ok) VALUES ('hook', ?)`, true)
+		return err
+	})
+	// A failing write rolls the hook's row back with it.
+	if err := d.Write(hctx, func(tx *db.Tx) error { return errors.New("fail") }); err == nil {
+		t.Fatal("want error")
+	}
+	if hook.Committed() {
+		t.Fatal("hook reported committed after a failed write")
+	}
+	for i := range 2 {
+		if err := d.Write(hctx, func(tx *db.Tx) error {
+			_, err := tx.ExecContext(ctx, `INSERT INTO items (name, ok) VALUES (?, ?)`, fmt.Sprint("x", i), false)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !hook.Committed() || calls != 2 {
+		t.Fatalf("committed=%v calls=%d, want true and 2 (once failed, once committed)", hook.Committed(), calls)
+	}
+	var n int
+	d.QueryRowContext(ctx, `SELECT COUNT(*) FROM items WHERE name = 'hook'`).Scan(&n)
+	if n != 1 {
+		t.Fatalf("hook row count %d, want 1", n)
+	}
+}
