@@ -43,8 +43,8 @@ func grants(ids ...string) func(*Envelope) {
 	return func(e *Envelope) { e.Handling |= H2; e.OnwardGrants = ids }
 }
 func purpose(p Purpose) func(*Envelope) { return func(e *Envelope) { e.Purpose = p } }
-func asExercise(e *Envelope)           { e.Exercise, e.Purpose = true, PurposeTraining }
-func expiredAt(e *Envelope)            { e.ReviewDate = now }
+func asExercise(e *Envelope)            { e.Exercise, e.Purpose = true, PurposeTraining }
+func expiredAt(e *Envelope)             { e.ReviewDate = now }
 
 func TestCanDisclose(t *testing.T) {
 	d, err := New(DefaultConfig())
