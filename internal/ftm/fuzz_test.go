@@ -105,7 +105,7 @@ func FuzzNormalizeValue(f *testing.F) {
 // only line-level errors, and every entity it yields must survive a
 // marshal/decode round trip unchanged.
 func FuzzDecoder(f *testing.F) {
-	f.Add([]byte(person + "\n" + `{"id":"a","schema":"Ownership","properties":{"owner":["p1"],"asset":["c1"]}}`), false, false)
+	f.Add([]byte(person+"\n"+`{"id":"a","schema":"Ownership","properties":{"owner":["p1"],"asset":["c1"]}}`), false, false)
 	f.Add([]byte(`{"id":"x","schema":"Person","datasets":[],"properties":{"fooBar":["1"],"phone":["030 1"],"country":["de"]}}`), false, true)
 	f.Add([]byte(`{"id":"x","schema":"Thing"}`+"\n\n{"), true, false)
 	f.Add([]byte(`{"id":"x","schema":"BankAccount","properties":{"iban":["DE89 3704 0044 0532 0130 00"]}}`), true, true)

@@ -17,10 +17,14 @@ import (
 
 // Normalisers are pure functions: they return the canonical form of a
 // value or an error of kind [errs.Invalid]. Normalising a normalised value
-// returns it unchanged (fuzz tests check this). Error messages never repeat
-// the value, because values are often personal data.
+// returns it unchanged (fuzz tests check this), and invalid UTF-8 is always
+// rejected. Error messages never repeat the value, because values are
+// often personal data.
 
-var errEmpty = errs.E(errs.Invalid, "empty value")
+var (
+	errEmpty = errs.E(errs.Invalid, "empty value")
+	errUTF8  = errs.E(errs.Invalid, "value is not valid UTF-8")
+)
 
 // Normalize returns the canonical form of value for the named property of
 // the named schema, dispatching on the property's type.
@@ -103,6 +107,9 @@ func NormalizeValue(t PropertyType, v string) (string, error) {
 // year in police data is a typing error. Impossible dates (2023-02-29,
 // month 13) are rejected.
 func NormalizeDate(v string) (string, error) {
+	if !utf8.ValidString(v) {
+		return "", errUTF8
+	}
 	s := strings.TrimSpace(v)
 	if s == "" {
 		return "", errEmpty
@@ -242,6 +249,9 @@ var ibanLengths = map[string]int{
 // registered length, the check digits (02–98) and the ISO 7064 mod-97
 // checksum. The national BBAN structure is not checked.
 func NormalizeIBAN(v string) (string, error) {
+	if !utf8.ValidString(v) {
+		return "", errUTF8
+	}
 	var b strings.Builder
 	for _, r := range strings.TrimSpace(v) {
 		if unicode.IsSpace(r) || r == '-' {
@@ -318,6 +328,9 @@ var trunkPrefixes = map[string]string{
 // an assigned one; +1 numbers must have 10 national digits and +7 numbers
 // 10. Extensions, letters and other text are rejected.
 func NormalizePhone(v, defaultCountry string) (string, error) {
+	if !utf8.ValidString(v) {
+		return "", errUTF8
+	}
 	s := strings.TrimSpace(v)
 	if s == "" {
 		return "", errEmpty
@@ -399,6 +412,9 @@ func normalizePhoneHints(v string, countries []string) (string, error) {
 // its domain; the local part keeps its case, which is significant. A
 // leading "mailto:" is removed.
 func NormalizeEmail(v string) (string, error) {
+	if !utf8.ValidString(v) {
+		return "", errUTF8
+	}
 	s := strings.TrimSpace(v)
 	if len(s) >= 7 && strings.EqualFold(s[:7], "mailto:") {
 		s = s[7:]
@@ -446,6 +462,9 @@ func NormalizeEmail(v string) (string, error) {
 // "AB123456"). Other characters, such as "/", are kept because they carry
 // meaning in some registers. Control characters are rejected.
 func NormalizeIdentifier(v string) (string, error) {
+	if !utf8.ValidString(v) {
+		return "", errUTF8
+	}
 	var b strings.Builder
 	for _, r := range v {
 		switch {
@@ -468,6 +487,9 @@ func NormalizeIdentifier(v string) (string, error) {
 // case-insensitive forms, Ethereum-style 0x hex (EIP-55 mixed case is a
 // checksum, not part of the address) and bech32 (bc1…, ltc1…, tb1…).
 func NormalizeWallet(v string) (string, error) {
+	if !utf8.ValidString(v) {
+		return "", errUTF8
+	}
 	var b strings.Builder
 	for _, r := range v {
 		switch {
@@ -533,6 +555,9 @@ func isBech32(s string) bool {
 // space, removes control and format characters (zero-width joiners and
 // marks that hide in copied text) and puts it in Unicode NFC.
 func NormalizeName(v string) (string, error) {
+	if !utf8.ValidString(v) {
+		return "", errUTF8
+	}
 	s := collapseSpace(v, true)
 	if s == "" {
 		return "", errEmpty
@@ -585,6 +610,9 @@ func ValidID(id string) bool {
 
 // NormalizeEntityRef checks a reference to another entity (an id).
 func NormalizeEntityRef(v string) (string, error) {
+	if !utf8.ValidString(v) {
+		return "", errUTF8
+	}
 	s := strings.TrimSpace(v)
 	if s == "" {
 		return "", errEmpty
@@ -599,6 +627,9 @@ func NormalizeEntityRef(v string) (string, error) {
 // scheme and host. A value without a scheme ("example.org/x") is read as
 // http, as FtM does.
 func NormalizeURL(v string) (string, error) {
+	if !utf8.ValidString(v) {
+		return "", errUTF8
+	}
 	s := strings.TrimSpace(v)
 	if s == "" {
 		return "", errEmpty
@@ -650,6 +681,9 @@ var genders = map[string]string{
 
 // NormalizeGender returns "male", "female" or "other".
 func NormalizeGender(v string) (string, error) {
+	if !utf8.ValidString(v) {
+		return "", errUTF8
+	}
 	s := strings.ToLower(strings.TrimSpace(v))
 	if s == "" {
 		return "", errEmpty
@@ -665,6 +699,9 @@ func NormalizeGender(v string) (string, error) {
 // mapped: some are 639-3 codes of other languages ("ger" is Gere). FtM
 // lists only 64 languages; any ISO 639 language is accepted here.
 func NormalizeLanguage(v string) (string, error) {
+	if !utf8.ValidString(v) {
+		return "", errUTF8
+	}
 	s := strings.ToLower(strings.TrimSpace(v))
 	if s == "" {
 		return "", errEmpty
@@ -682,6 +719,9 @@ func NormalizeLanguage(v string) (string, error) {
 // NormalizeIP returns the canonical text of an IPv4 or IPv6 address.
 // Zones ("fe80::1%eth0") are rejected: they mean nothing off the host.
 func NormalizeIP(v string) (string, error) {
+	if !utf8.ValidString(v) {
+		return "", errUTF8
+	}
 	s := strings.TrimSpace(v)
 	if s == "" {
 		return "", errEmpty
@@ -695,6 +735,9 @@ func NormalizeIP(v string) (string, error) {
 
 // NormalizeChecksum returns a SHA-1 hex digest in lower case.
 func NormalizeChecksum(v string) (string, error) {
+	if !utf8.ValidString(v) {
+		return "", errUTF8
+	}
 	s := strings.ToLower(strings.TrimSpace(v))
 	if len(s) != 40 || !isHex(s) {
 		return "", errs.E(errs.Invalid, "checksum must be 40 hex digits")
@@ -705,6 +748,9 @@ func NormalizeChecksum(v string) (string, error) {
 // NormalizeMIMEType returns "type/subtype" in lower case, without
 // parameters ("Text/HTML; charset=utf-8" → "text/html").
 func NormalizeMIMEType(v string) (string, error) {
+	if !utf8.ValidString(v) {
+		return "", errUTF8
+	}
 	s := strings.TrimSpace(v)
 	if s == "" {
 		return "", errEmpty
@@ -720,6 +766,9 @@ func NormalizeMIMEType(v string) (string, error) {
 // joined by dots ("crime.fin", "role.pep"). The vocabulary itself is not
 // checked, because OpenSanctions adds topics faster than FtM releases.
 func NormalizeTopic(v string) (string, error) {
+	if !utf8.ValidString(v) {
+		return "", errUTF8
+	}
 	s := strings.ToLower(strings.TrimSpace(v))
 	if s == "" {
 		return "", errEmpty
@@ -740,6 +789,9 @@ func NormalizeTopic(v string) (string, error) {
 // NormalizeNumber collapses white space in a number. FtM fixes no number
 // format ("1,000.00", "1.000,00", "180 cm"), so only a digit is required.
 func NormalizeNumber(v string) (string, error) {
+	if !utf8.ValidString(v) {
+		return "", errUTF8
+	}
 	s := collapseSpace(v, true)
 	if s == "" {
 		return "", errEmpty
@@ -753,6 +805,9 @@ func NormalizeNumber(v string) (string, error) {
 // NormalizeString trims a short string (also used for addresses) and
 // collapses white space; control and format characters are removed.
 func NormalizeString(v string) (string, error) {
+	if !utf8.ValidString(v) {
+		return "", errUTF8
+	}
 	s := collapseSpace(v, true)
 	if s == "" {
 		return "", errEmpty
@@ -763,18 +818,24 @@ func NormalizeString(v string) (string, error) {
 // NormalizeText keeps long text (text, html) as written, trimmed: line
 // breaks matter there. NUL and invalid UTF-8 are rejected.
 func NormalizeText(v string) (string, error) {
+	if !utf8.ValidString(v) {
+		return "", errUTF8
+	}
 	s := strings.TrimSpace(v)
 	if s == "" {
 		return "", errEmpty
 	}
-	if !utf8.ValidString(s) || strings.ContainsRune(s, 0) {
-		return "", errs.E(errs.Invalid, "text has NUL or invalid UTF-8")
+	if strings.ContainsRune(s, 0) {
+		return "", errs.E(errs.Invalid, "text has a NUL character")
 	}
 	return s, nil
 }
 
 // NormalizeJSON checks that a json-typed value is valid JSON.
 func NormalizeJSON(v string) (string, error) {
+	if !utf8.ValidString(v) {
+		return "", errUTF8
+	}
 	s := strings.TrimSpace(v)
 	if s == "" {
 		return "", errEmpty
