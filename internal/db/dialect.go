@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"fmt"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -96,6 +97,12 @@ func openSQLite(dsn string, opts Options) (w, r *sql.DB, err error) {
 	path := sqlitePath(dsn)
 	if path == "" {
 		return nil, nil, fmt.Errorf("sqlite: empty database path")
+	}
+	// Create the file owner-only before SQLite creates it world-readable.
+	if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600); err == nil {
+		f.Close()
+	} else {
+		return nil, nil, fmt.Errorf("sqlite: %w", err)
 	}
 	pragmas := []string{
 		fmt.Sprintf("busy_timeout(%d)", opts.BusyTimeout.Milliseconds()),
