@@ -97,4 +97,3 @@ requests, lets in-flight requests finish (at most 10 s) and exits.`,
 	f.StringVar(&opts.LogLevel, "log-level", "", "debug, info, warn or error (default from config, else info)")
 	return cmd
 }
-
