@@ -102,6 +102,7 @@ func TestAlertNormalize(t *testing.T) {
 	}{
 		{Alert{Kind: TravelDocument, DocumentNumber: "X1234567", Status: Stolen}, "country"},
 		{Alert{Kind: TravelDocument, DocumentNumber: "X1234567", Country: "FRA", Status: Stolen}, "country"},
+		{Alert{Kind: TravelDocument, DocumentNumber: "X1234567", Country: "YY", Status: Stolen}, "country"},
 		{Alert{Kind: TravelDocument, DocumentNumber: "X1234567", Country: "FR", Status: "found"}, "status"},
 		{Alert{Kind: TravelDocument, DocumentNumber: "X1234567", Country: "FR", Status: Stolen, DocumentType: "card"}, "type"},
 		{Alert{Kind: Vehicle, Status: Stolen}, "plate"},
@@ -116,6 +117,19 @@ func TestAlertNormalize(t *testing.T) {
 		err := tt.a.Normalize()
 		if err == nil || errs.FieldOf(err) != tt.field {
 			t.Errorf("%+v: err = %v, want one on %s", tt.a, err, tt.field)
+		}
+	}
+}
+
+func TestIsCountry(t *testing.T) {
+	for _, c := range []string{"FR", "DE", "XK", "XX", "ZZ", "QM", "AA"} {
+		if !IsCountry(c) {
+			t.Errorf("IsCountry(%q) = false", c)
+		}
+	}
+	for _, c := range []string{"", "fr", "YY", "QA1", "QL", "EU", "F"} {
+		if IsCountry(c) {
+			t.Errorf("IsCountry(%q) = true", c)
 		}
 	}
 }

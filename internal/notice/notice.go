@@ -231,10 +231,10 @@ func (n *Notice) Validate() error {
 	if n.Category != "" && !contains(categories, n.Category) {
 		return errs.E(errs.Invalid, "category", fmt.Sprintf("unknown data-subject category %q", n.Category))
 	}
-	if n.CountryOfBirth != "" && !IsCountry(n.CountryOfBirth) {
+	if n.CountryOfBirth != "" && !isCountryShape(n.CountryOfBirth) {
 		return errs.E(errs.Invalid, "country_of_birth", "not an ISO 3166-1 alpha-2 code")
 	}
-	if err := checkCodes("nationalities", n.Nationalities, IsCountry); err != nil {
+	if err := checkCodes("nationalities", n.Nationalities, isCountryShape); err != nil {
 		return err
 	}
 	anyCode := func(s string) bool { return s != "" && len(s) <= 16 }
@@ -257,7 +257,7 @@ func (n *Notice) Validate() error {
 	}
 	for i, c := range n.Charges {
 		field := fmt.Sprintf("charges[%d]", i)
-		if c.IssuingCountry != "" && !IsCountry(c.IssuingCountry) {
+		if c.IssuingCountry != "" && !isCountryShape(c.IssuingCountry) {
 			return errs.E(errs.Invalid, field+".issuing_country", "not an ISO 3166-1 alpha-2 code")
 		}
 		if err := checkText(field+".text", c.Text, MaxLongTextLen); err != nil {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/liaison-project/liaison/internal/names"
 )
 
 // Severity says what a flag asks of the reviewer.
@@ -76,28 +78,23 @@ const (
 type SubjectKey string
 
 // NameKeyFunc turns a forename and name into a key that is equal for the
-// same person written in different ways. It is how a transliteration engine
-// (internal/names) plugs into screening; the default, [FoldedName], only
-// folds case, diacritics, punctuation and word order.
+// same person written in different ways.
 type NameKeyFunc func(forename, name string) string
 
-// FoldedName is the default name key: the words of forename and name,
-// folded as screening folds text (case, diacritics, Arabic hamza and
-// article), sorted and joined by spaces. It does not transliterate: "Иван
-// Петров" and "Ivan Petrov" get different keys.
-func FoldedName(forename, name string) string {
-	toks := tokenize(forename + " " + name)
-	words := make([]string, len(toks))
-	for i, t := range toks {
-		words[i] = t.folded
-	}
-	slices.Sort(words)
-	return strings.Join(words, " ")
+// DefaultNameKey is the name key screening uses unless told otherwise: the
+// sorted consonant skeletons of internal/names ([names.Skeleton]), so
+// "Сергей Иванов", "IVANOFF Sergei" and "Sergej Iwanow" get the same key.
+// Skeletons also join some different names (Miller, Müller), which is why
+// the duplicate flag is a warning and is keyed with the date of birth.
+func DefaultNameKey(forename, name string) string {
+	toks := strings.Fields(names.Skeleton(forename + " " + name))
+	slices.Sort(toks)
+	return strings.Join(slices.Compact(toks), " ")
 }
 
 // Screener runs the automated screening. The zero value is ready to use.
 type Screener struct {
-	// NameKey builds the name part of subject keys; nil means FoldedName.
+	// NameKey builds the name part of subject keys; nil means DefaultNameKey.
 	NameKey NameKeyFunc
 }
 
@@ -107,7 +104,7 @@ type Screener struct {
 func (s Screener) SubjectKey(n Notice) SubjectKey {
 	nameKey := s.NameKey
 	if nameKey == nil {
-		nameKey = FoldedName
+		nameKey = DefaultNameKey
 	}
 	k := nameKey(n.Forename, n.Name)
 	if k == "" {

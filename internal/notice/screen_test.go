@@ -234,11 +234,19 @@ func TestScreenRedRules(t *testing.T) {
 		if got[DuplicateSubj] != Warn {
 			t.Errorf("duplicate flag missing: %v", got)
 		}
-		if asked != "garcia jose perez|1980" {
+		if asked != "grsa jse prz|1980" {
 			t.Errorf("subject key = %q", asked)
 		}
 		if (Screener{}).SubjectKey(Notice{Forename: "JOSE", Name: "PEREZ  GARCIA", DateOfBirth: PartialDate{Year: 1980}}) != asked {
 			t.Error("the same subject written differently gets another key")
+		}
+		cyr := Screener{}.SubjectKey(Notice{Forename: "Сергей", Name: "Иванов", DateOfBirth: PartialDate{Year: 1980}})
+		if lat := (Screener{}).SubjectKey(Notice{Forename: "Sergei", Name: "IVANOFF", DateOfBirth: PartialDate{Year: 1980}}); cyr != lat || cyr == "" {
+			t.Errorf("transliterations get different keys: %q, %q", cyr, lat)
+		}
+		custom := Screener{NameKey: func(f, n string) string { return "k" }}
+		if custom.SubjectKey(n) != "k|1980" {
+			t.Error("NameKey is not used")
 		}
 	})
 }
