@@ -156,24 +156,35 @@ func (d *Decoder) field(id, prop string) string {
 	return f
 }
 
+// wireLine is what one line must hold. encoding/json matches its field
+// names case-insensitively; strict mode checks the exact names as well.
+type wireLine struct {
+	ID         *string             `json:"id"`
+	Schema     *string             `json:"schema"`
+	Properties map[string][]string `json:"properties"`
+}
+
 func (d *Decoder) decodeLine(line []byte) (Entity, error) {
 	if !utf8.Valid(line) {
 		return Entity{}, errs.E(errs.Invalid, d.field("", ""), "line is not valid UTF-8")
 	}
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(line, &top); err != nil || top == nil {
-		return Entity{}, errs.E(errs.Invalid, d.field("", ""), "line is not a JSON object")
+	// Fast path: one pass into the expected shape. Only when it fails is
+	// the line taken apart again to say precisely what is wrong.
+	var w wireLine
+	if err := json.Unmarshal(line, &w); err != nil {
+		return Entity{}, d.diagnose(line)
 	}
-	var e Entity
-	if err := unmarshalString(top["id"], &e.ID); err != nil || e.ID == "" {
+	if w.ID == nil || *w.ID == "" {
 		return Entity{}, errs.E(errs.Invalid, d.field("", "")+": id", "entity id is missing or not a string")
 	}
+	e := Entity{ID: *w.ID}
 	if !ValidID(e.ID) {
 		return Entity{}, errs.E(errs.Invalid, d.field("", "")+": id", "entity id must be 1–200 letters, digits, dots or dashes")
 	}
-	if err := unmarshalString(top["schema"], &e.Schema); err != nil || e.Schema == "" {
+	if w.Schema == nil || *w.Schema == "" {
 		return Entity{}, errs.E(errs.Invalid, d.field(e.ID, "")+": schema", "schema is missing or not a string")
 	}
+	e.Schema = *w.Schema
 	schema, ok := LookupSchema(e.Schema)
 	if !ok {
 		return Entity{}, errs.E(errs.Invalid, d.field(e.ID, "")+": schema", "unknown schema")
@@ -182,16 +193,17 @@ func (d *Decoder) decodeLine(line []byte) (Entity, error) {
 		return Entity{}, errs.E(errs.Invalid, d.field(e.ID, "")+": schema", "schema "+schema.Name()+" is abstract")
 	}
 	if d.opts.Strict {
+		var top map[string]json.RawMessage
+		if err := json.Unmarshal(line, &top); err != nil {
+			return Entity{}, d.diagnose(line)
+		}
 		for k := range top {
 			if k != "id" && k != "schema" && k != "properties" {
 				return Entity{}, errs.E(errs.Invalid, d.field(e.ID, ""), "unknown top-level field (strict mode)")
 			}
 		}
 	}
-	props, err := d.unmarshalProperties(e.ID, top["properties"])
-	if err != nil {
-		return Entity{}, err
-	}
+	props := w.Properties
 	if len(props) > d.opts.MaxProperties {
 		return Entity{}, errs.E(errs.TooLarge, d.field(e.ID, ""), fmt.Sprintf("more than %d properties", d.opts.MaxProperties))
 	}
@@ -233,26 +245,22 @@ func (d *Decoder) decodeLine(line []byte) (Entity, error) {
 	return e, nil
 }
 
-func unmarshalString(raw json.RawMessage, s *string) error {
-	if raw == nil {
-		return errors.New("missing")
+// diagnose explains why a line did not decode into a wireLine.
+func (d *Decoder) diagnose(line []byte) error {
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(line, &top); err != nil || top == nil {
+		return errs.E(errs.Invalid, d.field("", ""), "line is not a JSON object")
 	}
-	return json.Unmarshal(raw, s)
-}
-
-// unmarshalProperties decodes the properties object. When the fast path
-// fails it decodes property by property to name the one at fault.
-func (d *Decoder) unmarshalProperties(id string, raw json.RawMessage) (map[string][]string, error) {
-	if raw == nil {
-		return nil, nil
+	var id, schema string
+	if json.Unmarshal(top["id"], &id) != nil {
+		return errs.E(errs.Invalid, d.field("", "")+": id", "entity id is missing or not a string")
 	}
-	var props map[string][]string
-	if err := json.Unmarshal(raw, &props); err == nil {
-		return props, nil
+	if json.Unmarshal(top["schema"], &schema) != nil {
+		return errs.E(errs.Invalid, d.field(id, "")+": schema", "schema is missing or not a string")
 	}
 	var each map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &each); err != nil {
-		return nil, errs.E(errs.Invalid, d.field(id, "")+": properties", "properties must be an object of string lists")
+	if err := json.Unmarshal(top["properties"], &each); err != nil {
+		return errs.E(errs.Invalid, d.field(id, "")+": properties", "properties must be an object of string lists")
 	}
 	names := make([]string, 0, len(each))
 	for k := range each {
@@ -262,10 +270,10 @@ func (d *Decoder) unmarshalProperties(id string, raw json.RawMessage) (map[strin
 	for _, k := range names {
 		var vs []string
 		if err := json.Unmarshal(each[k], &vs); err != nil {
-			return nil, errs.E(errs.Invalid, d.field(id, k), "values must be a list of strings")
+			return errs.E(errs.Invalid, d.field(id, k), "values must be a list of strings")
 		}
 	}
-	return nil, errs.E(errs.Invalid, d.field(id, "")+": properties", "properties must be an object of string lists")
+	return errs.E(errs.Invalid, d.field(id, ""), "line is not an FtM entity")
 }
 
 // checkValues validates (and, with Normalize, rewrites) the values of a
