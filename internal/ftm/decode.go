@@ -27,9 +27,13 @@ type DecodeOptions struct {
 	// Strict rejects what lenient mode tolerates: properties the model does
 	// not know, top-level fields other than id, schema and properties,
 	// empty values, values longer than the property's FtM maxLength and
-	// missing required properties. Lenient mode keeps unknown properties in
-	// [Entity.Extra], ignores other top-level fields (OpenSanctions adds
-	// caption, datasets, referents, first_seen, …) and drops empty values.
+	// missing required properties; it also checks that the top-level
+	// names are exactly "id", "schema" and "properties", which lenient
+	// mode, like encoding/json, matches regardless of case. Lenient mode
+	// keeps unknown properties in [Entity.Extra], ignores other top-level
+	// fields (OpenSanctions adds caption, datasets, referents, first_seen,
+	// …) and drops empty values. In both modes a name repeated within one
+	// JSON object keeps its last value, as encoding/json does.
 	Strict bool
 	// MaxLineBytes bounds one JSON line, newline excluded.
 	MaxLineBytes int

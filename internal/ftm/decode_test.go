@@ -112,6 +112,7 @@ func TestDecoderErrors(t *testing.T) {
 		{"extra value too long", `{"id":"a","schema":"Person","properties":{"fooBar":["` + long + `"]}}`, DecodeOptions{MaxValueLen: 100}, errs.TooLarge, "line 1: entity a: property fooBar", "longer"},
 		{"extra bad name", `{"id":"a","schema":"Person","properties":{"foo bar":["x"]}}`, DecodeOptions{}, errs.Invalid, "line 1: entity a", "property name"},
 		{"strict unknown property", `{"id":"a","schema":"Person","properties":{"fooBar":["x"]}}`, DecodeOptions{Strict: true}, errs.Invalid, "line 1: entity a: property fooBar", "unknown to Person"},
+		{"strict field case", `{"ID":"a","schema":"Person","properties":{"name":["x"]}}`, DecodeOptions{Strict: true}, errs.Invalid, "line 1: entity a", "top-level"},
 		{"strict top-level field", `{"id":"a","schema":"Person","datasets":["x"],"properties":{"name":["x"]}}`, DecodeOptions{Strict: true}, errs.Invalid, "line 1: entity a", "top-level"},
 		{"strict empty value", `{"id":"a","schema":"Person","properties":{"name":["x",""]}}`, DecodeOptions{Strict: true}, errs.Invalid, "line 1: entity a: property name", "value 2 is empty"},
 		{"strict required", `{"id":"a","schema":"Ownership","properties":{"owner":["b"]}}`, DecodeOptions{Strict: true}, errs.Invalid, "line 1: entity a: property asset", "required"},
