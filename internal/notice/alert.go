@@ -222,11 +222,27 @@ func instruction(action, contact, originator string) string {
 // NormalizeCountry upper-cases and trims a country code and checks it with
 // [IsCountry].
 func NormalizeCountry(s string) (string, error) {
-	c := strings.ToUpper(strings.TrimSpace(s))
-	if !IsCountry(c) {
-		return "", errs.E(errs.Invalid, "country", "a country is an ISO 3166-1 alpha-2 code such as FR")
+	b, err := AppendCountry(make([]byte, 0, 2), s)
+	return string(b), err
+}
+
+// AppendCountry appends the normalised country code to dst; see
+// NormalizeCountry.
+func AppendCountry(dst []byte, s string) ([]byte, error) {
+	s = strings.TrimSpace(s)
+	if len(s) == 2 {
+		var c [2]byte
+		for i := range c {
+			c[i] = s[i]
+			if c[i] >= 'a' && c[i] <= 'z' {
+				c[i] -= 'a' - 'A'
+			}
+		}
+		if i, ok := countryIndex(c[0], c[1]); ok && isCountryAt(i, c[0], c[1]) {
+			return append(dst, c[0], c[1]), nil
+		}
 	}
-	return c, nil
+	return dst, errs.E(errs.Invalid, "country", "a country is an ISO 3166-1 alpha-2 code such as FR")
 }
 
 // NormalizeDocumentNumber strips spaces and dashes and upper-cases a travel

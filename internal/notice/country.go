@@ -12,18 +12,21 @@ import (
 // without allocating.
 var countries = func() (t [26 * 26]bool) {
 	for _, c := range ftm.CountryCodes() {
-		if i, ok := countryIndex(strings.ToUpper(c)); ok {
+		if c = strings.ToUpper(c); len(c) != 2 {
+			continue
+		}
+		if i, ok := countryIndex(c[0], c[1]); ok {
 			t[i] = true
 		}
 	}
 	return t
 }()
 
-func countryIndex(s string) (int, bool) {
-	if !isCountryShape(s) {
+func countryIndex(a, b byte) (int, bool) {
+	if a < 'A' || a > 'Z' || b < 'A' || b > 'Z' {
 		return 0, false
 	}
-	return int(s[0]-'A')*26 + int(s[1]-'A'), true
+	return int(a-'A')*26 + int(b-'A'), true
 }
 
 // IsCountry reports whether s is an upper-case ISO 3166-1 alpha-2 code:
@@ -32,17 +35,20 @@ func countryIndex(s string) (int, bool) {
 // what the standard does not cover (XX for unknown, for instance). Alerts
 // and lookups require it: the country is part of the lookup key.
 func IsCountry(s string) bool {
-	i, ok := countryIndex(s)
-	if !ok {
+	if len(s) != 2 {
 		return false
 	}
-	if countries[i] {
-		return true
-	}
+	i, ok := countryIndex(s[0], s[1])
+	return ok && isCountryAt(i, s[0], s[1])
+}
+
+func isCountryAt(i int, a, b byte) bool {
 	switch {
-	case s == "AA" || s == "ZZ":
+	case countries[i]:
 		return true
-	case s[0] == 'Q' && s[1] >= 'M', s[0] == 'X':
+	case a == 'A' && b == 'A', a == 'Z' && b == 'Z':
+		return true
+	case a == 'Q' && b >= 'M', a == 'X':
 		return true
 	}
 	return false
@@ -54,5 +60,9 @@ func IsCountry(s string) bool {
 // INTERPOL data carries codes this node's list may not know (its synthetic
 // samples use YY).
 func isCountryShape(s string) bool {
-	return len(s) == 2 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z'
+	if len(s) != 2 {
+		return false
+	}
+	_, ok := countryIndex(s[0], s[1])
+	return ok
 }
