@@ -103,7 +103,7 @@ func wantReason(t *testing.T, err error, want Reason) {
 }
 
 // accept opens w as n and records it, as an inbox would.
-func accept(t *testing.T, w *Wire, n node, g ReplayGuard) *Opened {
+func accept(t testing.TB, w *Wire, n node, g ReplayGuard) *Opened {
 	t.Helper()
 	o, err := Open(transmit(t, w), n.id, now, opts(g))
 	if err != nil {
