@@ -27,13 +27,11 @@ type DecodeOptions struct {
 	// Strict rejects what lenient mode tolerates: properties the model does
 	// not know, top-level fields other than id, schema and properties,
 	// empty values, values longer than the property's FtM maxLength and
-	// missing required properties; it also checks that the top-level
-	// names are exactly "id", "schema" and "properties", which lenient
-	// mode, like encoding/json, matches regardless of case. Lenient mode
-	// keeps unknown properties in [Entity.Extra], ignores other top-level
-	// fields (OpenSanctions adds caption, datasets, referents, first_seen,
-	// …) and drops empty values. In both modes a name repeated within one
-	// JSON object keeps its last value, as encoding/json does.
+	// missing required properties. Lenient mode keeps unknown properties
+	// in [Entity.Extra], ignores other top-level fields (OpenSanctions adds
+	// caption, datasets, referents, first_seen, …) and drops empty values.
+	// Field names are matched exactly in both modes; a name repeated within
+	// one JSON object keeps its last value, as encoding/json does.
 	Strict bool
 	// MaxLineBytes bounds one JSON line, newline excluded.
 	MaxLineBytes int
@@ -160,35 +158,29 @@ func (d *Decoder) field(id, prop string) string {
 	return f
 }
 
-// wireLine is what one line must hold. encoding/json matches its field
-// names case-insensitively; strict mode checks the exact names as well.
-type wireLine struct {
-	ID         *string             `json:"id"`
-	Schema     *string             `json:"schema"`
-	Properties map[string][]string `json:"properties"`
-}
-
 func (d *Decoder) decodeLine(line []byte) (Entity, error) {
 	if !utf8.Valid(line) {
 		return Entity{}, errs.E(errs.Invalid, d.field("", ""), "line is not valid UTF-8")
 	}
-	// Fast path: one pass into the expected shape. Only when it fails is
-	// the line taken apart again to say precisely what is wrong.
-	var w wireLine
-	if err := json.Unmarshal(line, &w); err != nil {
-		return Entity{}, d.diagnose(line)
+	// Decoding into map[string]any takes encoding/json's fastest path
+	// (no reflection) and keeps field names exact; the types are checked
+	// below.
+	var top map[string]any
+	if err := json.Unmarshal(line, &top); err != nil || top == nil {
+		return Entity{}, errs.E(errs.Invalid, d.field("", ""), "line is not a JSON object")
 	}
-	if w.ID == nil || *w.ID == "" {
+	id, _ := top["id"].(string)
+	if id == "" {
 		return Entity{}, errs.E(errs.Invalid, d.field("", "")+": id", "entity id is missing or not a string")
 	}
-	e := Entity{ID: *w.ID}
-	if !ValidID(e.ID) {
+	if !ValidID(id) {
 		return Entity{}, errs.E(errs.Invalid, d.field("", "")+": id", "entity id must be 1–200 letters, digits, dots or dashes")
 	}
-	if w.Schema == nil || *w.Schema == "" {
+	e := Entity{ID: id}
+	e.Schema, _ = top["schema"].(string)
+	if e.Schema == "" {
 		return Entity{}, errs.E(errs.Invalid, d.field(e.ID, "")+": schema", "schema is missing or not a string")
 	}
-	e.Schema = *w.Schema
 	schema, ok := LookupSchema(e.Schema)
 	if !ok {
 		return Entity{}, errs.E(errs.Invalid, d.field(e.ID, "")+": schema", "unknown schema")
@@ -197,19 +189,15 @@ func (d *Decoder) decodeLine(line []byte) (Entity, error) {
 		return Entity{}, errs.E(errs.Invalid, d.field(e.ID, "")+": schema", "schema "+schema.Name()+" is abstract")
 	}
 	if d.opts.Strict {
-		var top map[string]json.RawMessage
-		if err := json.Unmarshal(line, &top); err != nil {
-			return Entity{}, d.diagnose(line)
-		}
 		for k := range top {
 			if k != "id" && k != "schema" && k != "properties" {
 				return Entity{}, errs.E(errs.Invalid, d.field(e.ID, ""), "unknown top-level field (strict mode)")
 			}
 		}
 	}
-	props := w.Properties
-	if len(props) > d.opts.MaxProperties {
-		return Entity{}, errs.E(errs.TooLarge, d.field(e.ID, ""), fmt.Sprintf("more than %d properties", d.opts.MaxProperties))
+	props, err := d.properties(e.ID, top["properties"])
+	if err != nil {
+		return Entity{}, err
 	}
 	names := make([]string, 0, len(props))
 	for k := range props {
@@ -227,6 +215,7 @@ func (d *Decoder) decodeLine(line []byte) (Entity, error) {
 			if err := d.checkExtra(e.ID, e.Schema, k, vs); err != nil {
 				return Entity{}, err
 			}
+			delete(props, k)
 			e.add(&e.Extra, k, vs)
 			continue
 		}
@@ -237,7 +226,14 @@ func (d *Decoder) decodeLine(line []byte) (Entity, error) {
 		if err != nil {
 			return Entity{}, err
 		}
-		e.add(&e.Properties, k, out)
+		if len(out) == 0 {
+			delete(props, k)
+		} else {
+			props[k] = out
+		}
+	}
+	if len(props) > 0 {
+		e.Properties = props
 	}
 	if d.opts.Strict {
 		for _, r := range schema.def.required {
@@ -249,41 +245,44 @@ func (d *Decoder) decodeLine(line []byte) (Entity, error) {
 	return e, nil
 }
 
-// diagnose explains why a line did not decode into a wireLine.
-func (d *Decoder) diagnose(line []byte) error {
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(line, &top); err != nil || top == nil {
-		return errs.E(errs.Invalid, d.field("", ""), "line is not a JSON object")
+// properties converts the decoded "properties" object (absent or null
+// means none) into string lists. The MaxProperties bound is checked before
+// any conversion.
+func (d *Decoder) properties(id string, raw any) (map[string][]string, error) {
+	if raw == nil {
+		return nil, nil
 	}
-	var id, schema string
-	if json.Unmarshal(top["id"], &id) != nil {
-		return errs.E(errs.Invalid, d.field("", "")+": id", "entity id is missing or not a string")
+	obj, ok := raw.(map[string]any)
+	if !ok {
+		return nil, errs.E(errs.Invalid, d.field(id, "")+": properties", "properties must be an object of string lists")
 	}
-	if json.Unmarshal(top["schema"], &schema) != nil {
-		return errs.E(errs.Invalid, d.field(id, "")+": schema", "schema is missing or not a string")
+	if len(obj) > d.opts.MaxProperties {
+		return nil, errs.E(errs.TooLarge, d.field(id, ""), fmt.Sprintf("more than %d properties", d.opts.MaxProperties))
 	}
-	var each map[string]json.RawMessage
-	if err := json.Unmarshal(top["properties"], &each); err != nil {
-		return errs.E(errs.Invalid, d.field(id, "")+": properties", "properties must be an object of string lists")
-	}
-	names := make([]string, 0, len(each))
-	for k := range each {
-		names = append(names, k)
-	}
-	slices.Sort(names)
-	for _, k := range names {
-		var vs []string
-		if err := json.Unmarshal(each[k], &vs); err != nil {
-			return errs.E(errs.Invalid, d.field(id, k), "values must be a list of strings")
+	props := make(map[string][]string, len(obj))
+	for k, v := range obj {
+		if v == nil {
+			continue
 		}
+		list, ok := v.([]any)
+		if !ok {
+			return nil, errs.E(errs.Invalid, d.field(id, k), "values must be a list of strings")
+		}
+		vs := make([]string, len(list))
+		for i, x := range list {
+			if vs[i], ok = x.(string); !ok {
+				return nil, errs.E(errs.Invalid, d.field(id, k), "values must be a list of strings")
+			}
+		}
+		props[k] = vs
 	}
-	return errs.E(errs.Invalid, d.field(id, ""), "line is not an FtM entity")
+	return props, nil
 }
 
 // checkValues validates (and, with Normalize, rewrites) the values of a
-// known property.
+// known property. It filters vs in place: the slice is the decoder's own.
 func (d *Decoder) checkValues(id string, p Property, vs []string, hints []string) ([]string, error) {
-	out := make([]string, 0, len(vs))
+	out := vs[:0]
 	for i, v := range vs {
 		if len(v) > d.opts.MaxValueLen {
 			return nil, errs.E(errs.TooLarge, d.field(id, p.Name), fmt.Sprintf("value %d longer than %d bytes", i+1, d.opts.MaxValueLen))

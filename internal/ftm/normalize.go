@@ -472,7 +472,7 @@ func NormalizeIdentifier(v string) (string, error) {
 		case unicode.IsControl(r) || !unicode.IsPrint(r):
 			return "", errs.E(errs.Invalid, "identifier has a control character")
 		default:
-			b.WriteString(strings.ToUpper(string(r)))
+			b.WriteRune(unicode.ToUpper(r))
 		}
 	}
 	if b.Len() == 0 {

@@ -1,6 +1,7 @@
 package names
 
 import (
+	"math"
 	"testing"
 	"time"
 
@@ -14,9 +15,10 @@ var benchNames = []string{
 
 // BenchmarkMatchKeys measures deriving all match keys of a name against
 // the baseline of only the NFKD normalisation of the same name, the first
-// step of Fold. "ratio" is MatchKeys throughput ÷ baseline throughput.
+// step of Fold. The machine is shared, so the figures use the fastest
+// iteration of each. "ratio" is MatchKeys throughput ÷ baseline throughput.
 func BenchmarkMatchKeys(b *testing.B) {
-	var base, keys time.Duration
+	base, keys := time.Duration(math.MaxInt64), time.Duration(math.MaxInt64)
 	for b.Loop() {
 		t0 := time.Now()
 		for _, n := range benchNames {
@@ -28,10 +30,10 @@ func BenchmarkMatchKeys(b *testing.B) {
 				b.Fatal("missing keys")
 			}
 		}
-		keys += time.Since(t1)
-		base += t1.Sub(t0)
+		keys = min(keys, time.Since(t1))
+		base = min(base, t1.Sub(t0))
 	}
-	count := float64(b.N * len(benchNames))
+	count := float64(len(benchNames))
 	b.ReportMetric(count/keys.Seconds(), "names/s")
 	b.ReportMetric(count/base.Seconds(), "baseline-nfkd-names/s")
 	b.ReportMetric(base.Seconds()/keys.Seconds(), "ratio")
