@@ -318,9 +318,9 @@ func (x *Index) hitOf(r record) Hit {
 	}
 	switch key[0] {
 	case keyDocument:
-		h.Kind, h.Country, h.Number = notice.TravelDocument, string(key[1:3]), string(key[3:])
+		h.Kind, h.Country, h.Number = notice.TravelDocument, countryString(key[1], key[2]), string(key[3:])
 	case keyPlate:
-		h.Kind, h.Country, h.Number = notice.Vehicle, string(key[1:3]), string(key[3:])
+		h.Kind, h.Country, h.Number = notice.Vehicle, countryString(key[1], key[2]), string(key[3:])
 	case keyVIN:
 		h.Kind, h.Number = notice.Vehicle, string(key[1:])
 	}
@@ -455,6 +455,17 @@ func (x *Index) internInfo(in info) uint32 {
 	x.infoIDs[in] = id
 	return id
 }
+
+// countryStrings holds every two-letter code as a string, so that a hit
+// does not allocate one for its country.
+var countryStrings = func() (t [26 * 26]string) {
+	for i := range t {
+		t[i] = string([]byte{byte('A' + i/26), byte('A' + i%26)})
+	}
+	return t
+}()
+
+func countryString(a, b byte) string { return countryStrings[int(a-'A')*26+int(b-'A')] }
 
 func indexOf[T comparable](list []T, v T) (int, bool) {
 	for i, x := range list {
