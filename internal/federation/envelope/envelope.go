@@ -108,7 +108,7 @@ const (
 	sigSize         = 64                  // Ed25519 signature
 	saltSize        = 32                  // random prefix of the sealed plaintext
 	xwingEncSize    = 1120                // X-Wing encapsulated key: ML-KEM-768 ciphertext + X25519 share
-	aeadTagSize     = 16                  // ChaCha20-Poly1305 tag
+	aeadTagSize     = 16                  // AES-256-GCM tag
 	minInnerSize    = 1 + saltSize + 1    // version, salt, empty officer
 	minCiphertext   = xwingEncSize + minInnerSize + aeadTagSize
 	maxCiphertext   = xwingEncSize + minInnerSize + MaxTextLen + MaxPayload + aeadTagSize

@@ -710,3 +710,23 @@ func TestOpenNeedsKeysAndGuard(t *testing.T) {
 		t.Errorf("no keys: %v", err)
 	}
 }
+
+// TestMaxPayload checks that the limits agree: the largest payload Seal
+// accepts fits the default Unmarshal limit and opens.
+func TestMaxPayload(t *testing.T) {
+	network(t)
+	m := msg("")
+	m.Officer = strings.Repeat("o", MaxTextLen)
+	m.Payload = bytes.Repeat([]byte{0xA5}, MaxPayload)
+	w := sealTo(t, m, 1, de)[0]
+	if w.Size() > DefaultMaxSize {
+		t.Fatalf("envelope of %d bytes exceeds DefaultMaxSize %d", w.Size(), DefaultMaxSize)
+	}
+	o := accept(t, w, de, NewMemoryGuard())
+	if !bytes.Equal(o.Payload, m.Payload) {
+		t.Error("payload differs")
+	}
+	if _, err := ParseEvidence(o.Evidence.Marshal(), 0); err != nil {
+		t.Errorf("evidence of the largest message: %v", err)
+	}
+}

@@ -22,14 +22,9 @@ const (
 	domainReceipt    = "liaison/receipt/v1\x00"
 )
 
-// encodeHeader is the version-1 header encoding, which the signature covers:
-//
-//	u8 version | id [16] | str8 sender | senderKey [16] | str8 to |
-//	u8 count, str8 recipients... | u64 seq | i64 created (Unix ms) |
-//	str8 type | str8 thread | str8 caseRef | u8 count, str8 handling... |
-//	str8 tlp | u16 kem | u16 kdf | u16 aead | commitment [32] | ciphertextHash [32]
-//
-// Callers validate h first, which keeps every string within 255 bytes.
+// encodeHeader is the version-1 header encoding that the signature covers,
+// laid out as documented at Wire.Marshal. Callers validate h first, which
+// keeps every string within 255 bytes.
 func encodeHeader(h *Header) []byte {
 	b := make([]byte, 0, 256)
 	b = append(b, Version)

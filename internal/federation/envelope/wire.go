@@ -39,9 +39,27 @@ func (w *Wire) Size() int {
 //
 //	"LENV" | u32 headerLen | header | signature [64] | u32 ciphertextLen | ciphertext
 //
-// with the header encoded as described at encodeHeader (it starts with the
-// version byte) and the ciphertext being HPKE's encapsulated key followed by
-// the AEAD ciphertext.
+// Integers are big-endian; str8 is a one-byte length and that many bytes.
+// The header is
+//
+//	u8 version (1) | message id [16] | str8 sender | sender key id [16] |
+//	str8 to | u8 n, n × str8 recipients | u64 seq | i64 created (Unix ms) |
+//	str8 type | str8 thread | str8 caseRef | u8 n, n × str8 handling |
+//	str8 tlp | u16 kem | u16 kdf | u16 aead | commitment [32] | ciphertext SHA-256 [32]
+//
+// and the signature is Ed25519 over "liaison/envelope/v1/header\x00" || header.
+// The ciphertext is HPKE's encapsulated key followed by the AEAD output;
+// the sealed plaintext inside is
+//
+//	u8 version (1) | salt [32] | str8 officer | payload (the rest)
+//
+// and the commitment is SHA-256 over "liaison/envelope/v1/commitment\x00" || plaintext.
+// The HPKE info string is
+//
+//	"liaison/envelope/v1/hpke-info\x00" | u8 version | str8 sender | str8 to |
+//	message id [16] | str8 type | u64 seq
+//
+// The sender key id is card.KeyIDOf(sender, key), the raw card fingerprint.
 func (w *Wire) Marshal() []byte {
 	b := make([]byte, 0, w.Size())
 	b = append(b, wireMagic...)
