@@ -52,6 +52,9 @@ func Open(w *Wire, me *identity.Identity, now time.Time, opts OpenOptions) (*Ope
 	if me == nil || me.HPKEKey == nil {
 		return nil, errs.E(errs.Internal, "envelope.Open needs the node's HPKE key")
 	}
+	if w == nil || w.h == nil {
+		return nil, refuse(ReasonMalformed, "not a decoded envelope")
+	}
 	h := w.h
 	if h.To != me.Agency {
 		return nil, refuse(ReasonWrongRecipient, "envelope is for %s, this node is %s", h.To, me.Agency)

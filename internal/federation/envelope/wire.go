@@ -12,8 +12,8 @@ import (
 const wireMagic = "LENV"
 
 // Wire is a sealed envelope as it travels: the signed header bytes, the
-// signature and the ciphertext. Its parsed header is read-only; Header
-// returns a copy.
+// signature and the ciphertext. Wires come from Seal or Unmarshal; the
+// parsed header is read-only, and Header returns a copy.
 type Wire struct {
 	h          *Header
 	header     []byte // exactly the bytes the signature covers (after the domain string)
@@ -107,6 +107,9 @@ func Unmarshal(data []byte, maxSize int) (*Wire, error) {
 // front end calls it to drop forgeries and garbage cheaply; Open calls it
 // too. Refusal: bad-signature.
 func (w *Wire) Verify(key ed25519.PublicKey) error {
+	if w.h == nil {
+		return refuse(ReasonMalformed, "not a decoded envelope")
+	}
 	if err := verifyHeader(w.h, w.header, w.sig, key); err != nil {
 		return err
 	}
