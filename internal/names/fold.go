@@ -165,7 +165,7 @@ func foldWord(b *strings.Builder, w []rune) {
 	}
 	for i := 0; i < len(w); i++ {
 		r := w[i]
-		if i+1 < len(w) {
+		if i+1 < len(w) && r >= 0x370 && r <= 0x3ff {
 			if p, ok := greekPairs[string(w[i:i+2])]; ok {
 				if i == 0 {
 					b.WriteString(p.initial)

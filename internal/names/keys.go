@@ -79,8 +79,11 @@ func MatchKeys(fullName, birthDate string) []Key {
 	if err != nil {
 		return nil
 	}
-	skel := strings.Fields(Skeleton(fullName))
-	tokens := Tokens(fullName)
+	folded := Fold(fullName)
+	skel := skeletonTokens(folded)
+	tokens := strings.Fields(folded)
+	slices.Sort(tokens)
+	tokens = slices.Compact(tokens)
 	if len(skel) == 0 || len(tokens) == 0 {
 		return nil
 	}

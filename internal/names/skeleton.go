@@ -41,8 +41,13 @@ var particles = map[string]bool{
 // be combined with a date of birth before it means anything (see
 // [MatchKeys]).
 func Skeleton(s string) string {
+	return strings.Join(skeletonTokens(Fold(s)), " ")
+}
+
+// skeletonTokens returns the skeletons of the tokens of a folded name.
+func skeletonTokens(folded string) []string {
 	var out []string
-	for _, t := range strings.Fields(Fold(s)) {
+	for _, t := range strings.Fields(folded) {
 		if particles[t] {
 			continue
 		}
@@ -50,7 +55,7 @@ func Skeleton(s string) string {
 			out = append(out, k)
 		}
 	}
-	return strings.Join(out, " ")
+	return out
 }
 
 var endings = []struct{ from, to string }{
