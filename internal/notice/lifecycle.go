@@ -334,6 +334,29 @@ func (n *Notice) Resubmit(p access.Principal, changed Notice, now time.Time, exi
 	return nil
 }
 
+// Reassess records the originator's reassessment of a published notice once
+// the reminder is due, and renews its validity for another ValidityYears
+// from now. The notice is screened again, as by Update: a reassessment that
+// raises a blocking flag the last approval did not acknowledge is refused
+// with Conflict and must go through Resubmit. Before the reminder date it
+// is refused with Precondition.
+func (n *Notice) Reassess(p access.Principal, now time.Time, existing func(SubjectKey) bool) error {
+	if !n.ReminderDue(now) {
+		return errs.E(errs.Precondition, "reminder_at", "the notice is not due for reassessment")
+	}
+	if !n.Active(now) {
+		return errs.E(errs.Conflict, "expires_at", "the notice has expired; issue a new one")
+	}
+	published := n.PublishedAt
+	if err := n.Update(p, *n, now, existing); err != nil {
+		return err
+	}
+	n.startValidity(now)
+	n.PublishedAt = published
+	n.History[len(n.History)-1].Note = "reassessed; validity renewed until " + n.ExpiresAt.Format(time.DateOnly)
+	return nil
+}
+
 // Cancel withdraws the notice; a reason is required.
 func (n *Notice) Cancel(p access.Principal, reason string, now time.Time) error {
 	if strings.TrimSpace(reason) == "" {

@@ -2,6 +2,7 @@ package notice
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -224,6 +225,23 @@ func TestCancelAndExpire(t *testing.T) {
 	}
 }
 
+func TestReassessRenewsValidity(t *testing.T) {
+	n := publishedRed(t, "Fraud")
+	wantKind(t, n.Reassess(officer, t0.AddDate(4, 5, 0), nil), errs.Precondition)
+	at := t0.AddDate(4, 7, 0)
+	if err := n.Reassess(officer, at, nil); err != nil {
+		t.Fatal(err)
+	}
+	if n.State != Updated || !n.ExpiresAt.Equal(at.AddDate(5, 0, 0)) || !n.ReminderAt.Equal(at.AddDate(4, 6, 0)) || !n.PublishedAt.Equal(t0) {
+		t.Fatalf("state %s expires %v reminder %v published %v", n.State, n.ExpiresAt, n.ReminderAt, n.PublishedAt)
+	}
+	if n.ReminderDue(at) || !strings.Contains(n.History[len(n.History)-1].Note, "reassessed") {
+		t.Error("reassessment not recorded")
+	}
+	m := publishedRed(t, "Fraud")
+	wantKind(t, m.Reassess(officer, t0.AddDate(5, 0, 0), nil), errs.Conflict)
+}
+
 func TestCheckInvariantsCatchesTampering(t *testing.T) {
 	n := redNotice("Insulting the head of state")
 	n.State = Published // written straight to storage, no review
@@ -302,7 +320,7 @@ func TestLifecycleProperty(t *testing.T) {
 			changed.Charges = []Charge{{Text: rapid.SampledFrom(charges).Draw(t, "newCharge"), MaxPenaltyMonths: rapid.IntRange(0, 60).Draw(t, "penalty")}}
 			changed.RefugeeStatus = rapid.Bool().Draw(t, "refugee")
 			before := len(n.History)
-			switch op := rapid.IntRange(0, 8).Draw(t, "op"); op {
+			switch op := rapid.IntRange(0, 9).Draw(t, "op"); op {
 			case 0:
 				_ = n.Submit(p, now, nil)
 			case 1:
@@ -328,6 +346,8 @@ func TestLifecycleProperty(t *testing.T) {
 				_ = n.Revise(p, now)
 			case 8:
 				_ = n.Decide(p, Decision{Outcome: Approved, Reasons: "no acks", ExtraditionWillBeSought: true}, now)
+			case 9:
+				_ = n.Reassess(p, now, nil)
 			}
 			if err := n.CheckInvariants(); err != nil {
 				t.Fatalf("step %d: %v (state %s, flags %+v, decisions %+v)", step, err, n.State, n.Flags, n.Decisions)

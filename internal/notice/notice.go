@@ -18,8 +18,11 @@
 // The allowed state changes are one table ([Transitions]); [Next] refuses any
 // other change with an [errs.Conflict] error. The methods on *Notice
 // ([Notice.Submit], [Notice.Decide], [Notice.Circulate], [Notice.Update],
-// [Notice.Cancel], [Notice.Expire], …) add the guards that depend on more than
-// the state, and record every change in [Notice.History].
+// [Notice.Resubmit], [Notice.Reassess], [Notice.Cancel], [Notice.Expire], …)
+// add the guards that depend on more than the state, and record every change
+// in [Notice.History]. A notice is valid for five years from publication;
+// six months before expiry [Notice.ReminderDue] asks the originator to
+// reassess it, which renews it.
 //
 // The one invariant the package promises: a notice whose screening raised a
 // blocking flag is never published except by a reviewer's [Decision] that
