@@ -695,9 +695,11 @@ func NormalizeGender(v string) (string, error) {
 }
 
 // NormalizeLanguage returns the ISO 639-3 code of a language given as an
-// ISO 639-1 or 639-3 code ("de", "deu" → "deu"). ISO 639-2/B codes are not
-// mapped: some are 639-3 codes of other languages ("ger" is Gere). FtM
-// lists only 64 languages; any ISO 639 language is accepted here.
+// ISO 639-1, 639-2 (bibliographic or terminology) or 639-3 code, in either
+// case: "de", "ger", "GER", "deu" → "deu" (INTERPOL sends 639-2/B codes
+// such as "FRE"). Deprecated codes are replaced ("iw" → "heb"). FtM lists
+// only 64 languages; any known ISO 639 language is accepted here, private
+// use codes (qaa–qtz) are not.
 func NormalizeLanguage(v string) (string, error) {
 	if !utf8.ValidString(v) {
 		return "", errUTF8
@@ -706,12 +708,17 @@ func NormalizeLanguage(v string) (string, error) {
 	if s == "" {
 		return "", errEmpty
 	}
-	if len(s) < 2 || len(s) > 3 {
-		return "", errs.E(errs.Invalid, "language must be an ISO 639 code")
+	bad := errs.E(errs.Invalid, "language must be an ISO 639 code")
+	if len(s) < 2 || len(s) > 3 || strings.Trim(s, "abcdefghijklmnopqrstuvwxyz") != "" || s >= "qaa" && s <= "qtz" {
+		return "", bad
 	}
-	base, err := language.ParseBase(s)
-	if err != nil || base.ISO3() == "" || base.String() == "und" {
-		return "", errs.E(errs.Invalid, "language must be an ISO 639 code")
+	tag, err := language.Parse(s)
+	if err != nil {
+		return "", bad
+	}
+	base, conf := tag.Base() // for "und", Base guesses English with low confidence
+	if conf != language.Exact || base.ISO3() == "" {
+		return "", bad
 	}
 	return base.ISO3(), nil
 }

@@ -1,6 +1,8 @@
 package ftm
 
 import (
+	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 
@@ -257,7 +259,8 @@ func TestNormalizeOthers(t *testing.T) {
 		{"M", "male"}, {"female", "female"}, {"W", "female"}, {"x", "other"}, {"U", ""}, {"unknown", ""},
 	})
 	runNorm(t, "NormalizeLanguage", NormalizeLanguage, []normCase{
-		{"de", "deu"}, {"ger", "ger"}, {"DEU", "deu"}, {"uk", "ukr"}, {"ru", "rus"}, {"xx", ""}, {"english", ""}, {"und", ""},
+		{"de", "deu"}, {"ger", "deu"}, {"FRE", "fra"}, {"ENG", "eng"}, {"DEU", "deu"}, {"uk", "ukr"},
+		{"ru", "rus"}, {"iw", "heb"}, {"xx", ""}, {"zzz", ""}, {"qab", ""}, {"english", ""}, {"und", ""}, {"en-US", ""},
 	})
 	runNorm(t, "NormalizeIP", NormalizeIP, []normCase{
 		{"192.168.1.143", "192.168.1.143"},
@@ -319,6 +322,48 @@ func TestNormalizeDispatch(t *testing.T) {
 	for typ := range m.Types {
 		if _, err := NormalizeValue(PropertyType(typ), "x"); err != nil && strings.Contains(err.Error(), "unknown property type") {
 			t.Errorf("type %s has no normaliser", typ)
+		}
+	}
+}
+
+// TestInterpolNoticeShape normalises the fields of the synthetic INTERPOL
+// red-notice detail in shared/samples, which has the public API's quirks:
+// "/" in dates, partial dates, 639-2/B language codes, placeholder
+// country codes.
+func TestInterpolNoticeShape(t *testing.T) {
+	b, err := os.ReadFile(sharedFile(t, "samples/interpol/SYNTHETIC_red_notice_detail.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n struct {
+		DateOfBirth   string   `json:"date_of_birth"`
+		Nationalities []string `json:"nationalities"`
+		Languages     []string `json:"languages_spoken_ids"`
+		Sex           string   `json:"sex_id"`
+	}
+	if err := json.Unmarshal(b, &n); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := NormalizeDate(n.DateOfBirth); err != nil || got != "1980" {
+		t.Errorf("date_of_birth %q → %q, %v", n.DateOfBirth, got, err)
+	}
+	var langs []string
+	for _, l := range n.Languages {
+		got, err := NormalizeLanguage(l)
+		if err != nil {
+			t.Errorf("language %q: %v", l, err)
+		}
+		langs = append(langs, got)
+	}
+	if strings.Join(langs, ",") != "eng,fra" {
+		t.Errorf("languages %q → %q", n.Languages, langs)
+	}
+	if got, err := NormalizeGender(n.Sex); err != nil || got != "male" {
+		t.Errorf("sex_id %q → %q, %v", n.Sex, got, err)
+	}
+	for _, c := range n.Nationalities { // "XX", "YY": placeholders, not countries
+		if _, err := NormalizeCountry(c); err == nil {
+			t.Errorf("placeholder nationality %q accepted", c)
 		}
 	}
 }
