@@ -90,6 +90,9 @@ func TestSkeletonFallsTogether(t *testing.T) {
 		{"ftma", []string{"Fatima", "Fatimah", "Fatma", "فاطمة"}},
 		{"abdla", []string{"Abdullah", "Abdulla", "Абдулла"}},
 		{"frnks", []string{"François", "Francois"}},
+		{"shrdr grhrd", []string{"Schröder Gerhard", "Schroeder Gerhard", "SCHRODER Gerhard"}},
+		{"alna lfvra", []string{"Hélène Lefèvre", "Helene Lefevre", "HÉLÈNE LEFÈVRE"}},
+		{"mrtn prz", []string{"Martín Pérez", "Martin Perez"}},
 	}
 	for _, g := range groups {
 		for _, n := range g.names {
