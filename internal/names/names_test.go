@@ -91,7 +91,7 @@ func TestSkeletonFallsTogether(t *testing.T) {
 		{"abdla", []string{"Abdullah", "Abdulla", "Абдулла"}},
 		{"frnks", []string{"François", "Francois"}},
 		{"shrdr grhrd", []string{"Schröder Gerhard", "Schroeder Gerhard", "SCHRODER Gerhard"}},
-		{"alna lfvra", []string{"Hélène Lefèvre", "Helene Lefevre", "HÉLÈNE LEFÈVRE"}},
+		{"hlne lfvre", []string{"Hélène Lefèvre", "Helene Lefevre", "HÉLÈNE LEFÈVRE"}},
 		{"mrtn prz", []string{"Martín Pérez", "Martin Perez"}},
 	}
 	for _, g := range groups {
