@@ -369,6 +369,7 @@ func entityCountries(s *Schema, props map[string][]string) []string {
 
 // IDSet detects entity ids that occur twice in one stream or record (a
 // record groups entities, and a repeated id in one record is an error).
+// It remembers every id added, so use one per record or bounded stream.
 // The zero value is ready to use; it is not safe for concurrent use.
 type IDSet struct {
 	lines map[string]int
