@@ -85,6 +85,7 @@ LIAISON_TOKEN).`,
 		newServeCmd(env),
 		newUserCmd(env),
 		newTokenCmd(env),
+		newBenchCmd(env),
 	)
 	return root
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/liaison-project/liaison/internal/db"
 	"github.com/liaison-project/liaison/internal/errs"
+	"github.com/liaison-project/liaison/internal/ftm"
 )
 
 // FileName is the configuration file inside a node directory.
@@ -137,7 +138,7 @@ func ValidateAgencyID(id string) error {
 
 // ValidateCountry checks an ISO 3166-1 alpha-2 country code (upper case).
 func ValidateCountry(cc string) error {
-	if !IsCountry(cc) {
+	if cc != strings.ToUpper(cc) || !ftm.IsCountry(cc) {
 		return errs.E(errs.Invalid, "country", fmt.Sprintf("%q is not an ISO 3166-1 alpha-2 country code", cc))
 	}
 	return nil
