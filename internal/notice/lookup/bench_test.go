@@ -50,7 +50,8 @@ func synthDoc(i int, salt uint64) (number, country string) {
 func synthAlert(i int) notice.Alert {
 	number, country := synthDoc(i, 0)
 	return notice.Alert{Kind: notice.TravelDocument, DocumentNumber: number, Country: country,
-		Status: notice.Stolen, DocumentType: notice.Passport, Originator: country + "-NCB"}
+		Status: notice.Stolen, DocumentType: notice.Passport, Originator: country + "-NCB",
+		Reference: fmt.Sprintf("%s-%08d", country, i)} // a realistic case reference, stored per alert
 }
 
 type benchQuery struct{ number, country, key string }
@@ -211,10 +212,10 @@ func BenchmarkDocumentsStartupCSV(b *testing.B) {
 		pr, pw := io.Pipe()
 		go func() {
 			w := bufio.NewWriterSize(pw, 1<<16)
-			fmt.Fprintln(w, "document_number,country,type,status")
+			fmt.Fprintln(w, "document_number,country,type,status,reference")
 			for i := range n {
 				number, country := synthDoc(i, 0)
-				fmt.Fprintf(w, "%s,%s,passport,stolen\n", number, country)
+				fmt.Fprintf(w, "%s,%s,passport,stolen,%s-%08d\n", number, country, country, i)
 			}
 			w.Flush()
 			pw.Close()

@@ -145,7 +145,6 @@ type Hit struct {
 	Status       notice.AlertStatus
 	DocumentType notice.DocumentType // travel documents
 	Country      string              // issuing or registration country; empty for a VIN
-	Number       string              // normalised document number, plate or VIN
 	Reference    string              // the originator's reference, to quote when calling
 	Action       string              // e.g. "seize document"
 	Contact      string              // e.g. "NCB Lyon"
@@ -307,22 +306,25 @@ func (x *Index) find(key []byte) (Hit, bool, error) {
 
 func (x *Index) hitOf(r record) Hit {
 	key := x.keyOf(r)
-	ref := x.arena[r.off+uint32(r.keyLen) : r.off+uint32(r.keyLen)+uint32(r.refLen)]
 	in := x.infos[r.info]
 	h := Hit{
 		Status:       statuses[r.status],
 		DocumentType: docTypes[r.docType],
-		Reference:    string(ref),
 		Action:       in.action,
 		Contact:      in.contact,
 	}
+	if r.refLen > 0 {
+		h.Reference = string(x.arena[r.off+uint32(r.keyLen) : r.off+uint32(r.keyLen)+uint32(r.refLen)])
+	}
+	// The number is not copied into the hit: the caller has it, and a hit
+	// that does not allocate keeps lookups cheap on a large heap.
 	switch key[0] {
 	case keyDocument:
-		h.Kind, h.Country, h.Number = notice.TravelDocument, countryString(key[1], key[2]), string(key[3:])
+		h.Kind, h.Country = notice.TravelDocument, countryString(key[1], key[2])
 	case keyPlate:
-		h.Kind, h.Country, h.Number = notice.Vehicle, countryString(key[1], key[2]), string(key[3:])
+		h.Kind, h.Country = notice.Vehicle, countryString(key[1], key[2])
 	case keyVIN:
-		h.Kind, h.Number = notice.Vehicle, string(key[1:])
+		h.Kind = notice.Vehicle
 	}
 	return h
 }
