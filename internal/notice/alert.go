@@ -255,6 +255,9 @@ func NormalizeDocumentNumber(s string) (string, error) {
 // AppendDocumentNumber appends the normalised document number to dst; it is
 // NormalizeDocumentNumber without an allocation, for lookups.
 func AppendDocumentNumber(dst []byte, s string) ([]byte, error) {
+	if isUpperAlnum(s) && len(s) >= MinDocumentNumberLen && len(s) <= MaxDocumentNumberLen {
+		return append(dst, s...), nil // already normal: the common case at a border
+	}
 	n := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -276,6 +279,15 @@ func AppendDocumentNumber(dst []byte, s string) ([]byte, error) {
 		return dst, errs.E(errs.Invalid, "document_number", fmt.Sprintf("a document number has at least %d characters", MinDocumentNumberLen))
 	}
 	return dst, nil
+}
+
+func isUpperAlnum(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
 }
 
 // plateLookalikes maps Cyrillic and Greek capitals that plates share with
