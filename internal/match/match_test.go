@@ -269,10 +269,10 @@ func TestQuerierCannotOpenReferencesItDidNotQuery(t *testing.T) {
 	}
 	keys := deriveKeys(outputs[0])
 	opened := 0
-	for tag, sealed := range tab.m {
-		if _, ok := open(keys, p.info, sealed); ok {
+	for _, e := range tab.store.entries {
+		if _, ok := open(keys, p.info, e.Sealed); ok {
 			opened++
-			if tag != keys.tag {
+			if e.Tag != keys.tag {
 				t.Errorf("key of the queried value opened the entry of another tag")
 			}
 		}
@@ -284,8 +284,8 @@ func TestQuerierCannotOpenReferencesItDidNotQuery(t *testing.T) {
 	// Keys derived from anything but the PRF output open nothing, for
 	// example a hash of the plain value under the published info.
 	guess := deriveKeys(append([]byte(nil), inputFor(Key{Type: Phone, Value: values[1]})...))
-	for _, sealed := range tab.m {
-		if _, ok := open(guess, p.info, sealed); ok {
+	for _, e := range tab.store.entries {
+		if _, ok := open(guess, p.info, e.Sealed); ok {
 			t.Fatal("a key not derived from the PRF output opened an entry")
 		}
 	}
@@ -487,7 +487,11 @@ func TestCorruptEntryIsReported(t *testing.T) {
 	e, _, _ := f.view.entryFor(key)
 	bad := e.Sealed
 	bad[0] ^= 1
-	tab.m[e.Tag] = bad
+	i, ok := tab.store.find(e.Tag)
+	if !ok {
+		t.Fatal("entry not in the table")
+	}
+	tab.store.entries[i].Sealed = bad
 	res, err := f.roundTrip(t, tab, VIN, key.Value)
 	if err != nil {
 		t.Fatal(err)

@@ -215,35 +215,32 @@ func hasAdjacentDup(ts []Tag) bool {
 }
 
 // Table is a querier's copy of the table one holder publishes to it for one
-// epoch: tag → sealed reference. Lookups are local, so the holder never
-// learns whether a query hit. It is safe for concurrent use.
+// epoch: tag → sealed reference, about 44.5 bytes per published entry.
+// Lookups are local, so the holder never learns whether a query hit. It is
+// safe for concurrent use.
 type Table struct {
 	header tableHeader
 
 	mu      sync.RWMutex
 	version uint64
-	m       map[Tag]Sealed
+	store   *sortedEntries
 }
 
-// ParseTable decodes a snapshot straight into a lookup table, without an
-// intermediate entry slice. Entries must be sorted by tag without
-// duplicates, which also makes the encoding canonical.
+// ParseTable decodes a snapshot into a lookup table. Entries must be
+// sorted by tag without duplicates, which also makes the encoding
+// canonical.
 func ParseTable(b []byte) (*Table, error) {
 	r := reader{b: b, what: "snapshot"}
 	r.magic(snapshotMagic)
 	h := readHeader(&r)
 	version := r.u64("version")
 	n := countFor(&r, "entries", EntrySize)
-	t := &Table{header: h, version: version, m: make(map[Tag]Sealed, n)}
-	var prev Tag
-	for i := 0; i < n && r.err == nil; i++ {
-		e := readEntry(&r)
-		if i > 0 && compareTags(prev, e.Tag) >= 0 {
+	entries := make([]Entry, n)
+	for i := range entries {
+		entries[i] = readEntry(&r)
+		if r.err == nil && i > 0 && compareTags(entries[i-1].Tag, entries[i].Tag) >= 0 {
 			r.fail("entries", "entries are not sorted by tag without duplicates")
-			break
 		}
-		t.m[e.Tag] = e.Sealed
-		prev = e.Tag
 	}
 	if err := r.end(); err != nil {
 		return nil, err
@@ -251,29 +248,33 @@ func ParseTable(b []byte) (*Table, error) {
 	if err := h.validate("snapshot"); err != nil {
 		return nil, err
 	}
-	return t, nil
+	return &Table{header: h, version: version, store: newSortedEntries(entries)}, nil
 }
 
-// NewTable builds a table from a snapshot value (the in-process path).
+// NewTable builds a table from a snapshot value (the in-process path). It
+// copies the entries.
 func NewTable(s *Snapshot) (*Table, error) {
 	h := tableHeader{s.Holder, s.Partner, s.Epoch}
 	if err := h.validate("snapshot"); err != nil {
 		return nil, err
 	}
+	if len(s.Entries) > MaxTableEntries {
+		return nil, errs.E(errs.TooLarge, "snapshot.entries", "table too large")
+	}
 	if !entriesSorted(s.Entries) {
 		return nil, errs.E(errs.Invalid, "snapshot.entries", "entries are not sorted by tag without duplicates")
 	}
-	t := &Table{header: h, version: s.Version, m: make(map[Tag]Sealed, len(s.Entries))}
-	for _, e := range s.Entries {
-		t.m[e.Tag] = e.Sealed
-	}
-	return t, nil
+	return &Table{header: h, version: s.Version, store: newSortedEntries(slices.Clone(s.Entries))}, nil
 }
 
-// Holder, Partner and Epoch identify whose table this is.
-func (t *Table) Holder() string  { return t.header.Holder }
+// Holder returns the agency whose table this is.
+func (t *Table) Holder() string { return t.header.Holder }
+
+// Partner returns the agency the table is published to.
 func (t *Table) Partner() string { return t.header.Partner }
-func (t *Table) Epoch() EpochID  { return t.header.Epoch }
+
+// Epoch returns the epoch the table belongs to.
+func (t *Table) Epoch() EpochID { return t.header.Epoch }
 
 // Version returns the table version.
 func (t *Table) Version() uint64 {
@@ -286,7 +287,7 @@ func (t *Table) Version() uint64 {
 func (t *Table) Len() int {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	return len(t.m)
+	return len(t.store.entries)
 }
 
 // Apply moves the table to d.To. A delta for another table is errs.Invalid;
@@ -306,33 +307,34 @@ func (t *Table) Apply(d *Delta) error {
 	if d.From != t.version {
 		return errs.E(errs.Conflict, "delta.from", fmt.Sprintf("table is at version %d, delta starts at %d: fetch a snapshot", t.version, d.From))
 	}
-	removed := make(map[Tag]struct{}, len(d.Removed))
+	if err := checkDelta(t.store, d); err != nil {
+		return err
+	}
+	t.store.apply(d.Removed, d.Added)
+	t.version = d.To
+	return nil
+}
+
+// checkDelta verifies that d applies cleanly to s: every removed tag is
+// present, every added tag absent once the removals are done.
+func checkDelta(s *sortedEntries, d *Delta) error {
 	for _, tag := range d.Removed {
-		if _, ok := t.m[tag]; !ok {
+		if _, ok := s.find(tag); !ok {
 			return errs.E(errs.Conflict, "delta.removed", "delta removes an entry the table does not hold: fetch a snapshot")
 		}
-		removed[tag] = struct{}{}
 	}
 	for _, e := range d.Added {
-		if _, ok := t.m[e.Tag]; ok {
-			if _, goes := removed[e.Tag]; !goes {
+		if _, ok := s.find(e.Tag); ok {
+			if _, goes := slices.BinarySearchFunc(d.Removed, e.Tag, compareTags); !goes {
 				return errs.E(errs.Conflict, "delta.added", "delta adds an entry the table already holds: fetch a snapshot")
 			}
 		}
 	}
-	for _, tag := range d.Removed {
-		delete(t.m, tag)
-	}
-	for _, e := range d.Added {
-		t.m[e.Tag] = e.Sealed
-	}
-	t.version = d.To
 	return nil
 }
 
 func (t *Table) lookup(tag Tag) (Sealed, bool) {
 	t.mu.RLock()
-	s, ok := t.m[tag]
-	t.mu.RUnlock()
-	return s, ok
+	defer t.mu.RUnlock()
+	return t.store.get(tag)
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 	"math/bits"
+	"slices"
 	"sync"
 
 	"github.com/cloudflare/circl/oprf"
@@ -25,6 +26,11 @@ import (
 // padded [Delta]. A View is safe for concurrent use; Add and Remove do
 // their OPRF work outside the lock, so building with several goroutines
 // scales with cores.
+//
+// The published table is kept in the same compact form as a querier's
+// [Table] (44.5 bytes per entry); changes not yet published sit in maps
+// (about 60–100 bytes per change), so a large initial build should be
+// published before it is handed out, which also frees those maps.
 type View struct {
 	holder  string
 	partner string
@@ -33,18 +39,14 @@ type View struct {
 	refKey  *[32]byte
 	infos   [PhoneticYear + 1][]byte
 
-	mu      sync.Mutex
-	entries map[Tag]viewEntry // real entries and dummies
-	real    int
-	dummies int
-	version uint64           // last published version; 0 is the empty table
-	added   map[Tag]struct{} // real entries added since the last Publish
-	removed map[Tag]Sealed   // real entries removed since the last Publish
-}
-
-type viewEntry struct {
-	sealed Sealed
-	refs   uint32 // records holding the value; 0 marks a dummy
+	mu        sync.Mutex
+	published *sortedEntries   // the table as of the last Publish, dummies included
+	version   uint64           // last published version; 0 is the empty table
+	dummies   map[Tag]struct{} // published entries that are dummies
+	real      int              // distinct values present now
+	added     map[Tag]Sealed   // real entries added since the last Publish
+	removed   map[Tag]struct{} // published real entries removed since the last Publish
+	extraRefs map[Tag]uint32   // records beyond the first that hold a value
 }
 
 // NewView returns an empty view of the holder's index for partner in epoch
@@ -61,14 +63,16 @@ func (h *Holder) NewView(partner string, e EpochID) (*View, error) {
 		return nil, errs.E(errs.NotExist, "epoch", fmt.Sprintf("holder has no key for epoch %d", e))
 	}
 	v := &View{
-		holder:  h.id,
-		partner: partner,
-		epoch:   e,
-		server:  he.server,
-		refKey:  &he.key.refKey,
-		entries: make(map[Tag]viewEntry),
-		added:   make(map[Tag]struct{}),
-		removed: make(map[Tag]Sealed),
+		holder:    h.id,
+		partner:   partner,
+		epoch:     e,
+		server:    he.server,
+		refKey:    &he.key.refKey,
+		published: newSortedEntries(nil),
+		dummies:   make(map[Tag]struct{}),
+		added:     make(map[Tag]Sealed),
+		removed:   make(map[Tag]struct{}),
+		extraRefs: make(map[Tag]uint32),
 	}
 	for _, t := range Types() {
 		v.infos[t] = infoFor(h.id, partner, t, e)
@@ -110,27 +114,52 @@ func (v *View) Add(k Key) (Ref, error) {
 	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	cur, ok := v.entries[e.Tag]
-	switch {
-	case ok && (cur.refs == 0 || cur.sealed != e.Sealed):
-		// Two values (or a value and a random dummy) sharing a 96-bit tag:
-		// about 2^-96 per pair, so this is a bug, not bad luck.
-		return Ref{}, errs.E(errs.Internal, "view", "tag collision in partner view")
-	case ok && cur.refs == math.MaxUint32:
-		return Ref{}, errs.E(errs.Conflict, "view", "too many records share one identifier value")
-	case ok:
-		cur.refs++
-		v.entries[e.Tag] = cur
-		return ref, nil
+	if sealed, ok := v.added[e.Tag]; ok {
+		if sealed != e.Sealed {
+			return Ref{}, errCollision
+		}
+		return ref, v.addRef(e.Tag)
 	}
-	v.entries[e.Tag] = viewEntry{sealed: e.Sealed, refs: 1}
+	if sealed, ok := v.published.get(e.Tag); ok {
+		if _, dummy := v.dummies[e.Tag]; dummy || sealed != e.Sealed {
+			return Ref{}, errCollision
+		}
+		if _, gone := v.removed[e.Tag]; gone {
+			delete(v.removed, e.Tag) // removed and re-added before publishing: no change
+			v.real++
+			return ref, nil
+		}
+		return ref, v.addRef(e.Tag)
+	}
+	v.added[e.Tag] = e.Sealed
 	v.real++
-	if _, wasRemoved := v.removed[e.Tag]; wasRemoved {
-		delete(v.removed, e.Tag) // removed and re-added before publishing: no change
-	} else {
-		v.added[e.Tag] = struct{}{}
-	}
 	return ref, nil
+}
+
+// errCollision: two values (or a value and a random dummy) sharing a 96-bit
+// tag, about 2^-96 per pair, so a bug rather than bad luck.
+var errCollision = errs.E(errs.Internal, "view", "tag collision in partner view")
+
+func (v *View) addRef(t Tag) error {
+	if v.extraRefs[t] == math.MaxUint32 {
+		return errs.E(errs.Conflict, "view", "too many records share one identifier value")
+	}
+	v.extraRefs[t]++
+	return nil
+}
+
+// present reports whether a real entry e is in the view now. Caller holds mu.
+func (v *View) present(e Entry) (pending bool, ok bool) {
+	if sealed, ok := v.added[e.Tag]; ok {
+		return true, sealed == e.Sealed
+	}
+	sealed, ok := v.published.get(e.Tag)
+	if !ok || sealed != e.Sealed {
+		return false, false
+	}
+	_, dummy := v.dummies[e.Tag]
+	_, gone := v.removed[e.Tag]
+	return false, !dummy && !gone
 }
 
 // Remove undoes one Add of k. Removing a value that is not in the view is
@@ -142,22 +171,24 @@ func (v *View) Remove(k Key) error {
 	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	cur, ok := v.entries[e.Tag]
-	if !ok || cur.refs == 0 || cur.sealed != e.Sealed {
+	pending, ok := v.present(e)
+	if !ok {
 		return errs.E(errs.NotExist, "view", fmt.Sprintf("%s value is not in the view", k.Type))
 	}
-	if cur.refs > 1 {
-		cur.refs--
-		v.entries[e.Tag] = cur
+	if n := v.extraRefs[e.Tag]; n > 0 {
+		if n == 1 {
+			delete(v.extraRefs, e.Tag)
+		} else {
+			v.extraRefs[e.Tag] = n - 1
+		}
 		return nil
 	}
-	delete(v.entries, e.Tag)
-	v.real--
-	if _, wasAdded := v.added[e.Tag]; wasAdded {
+	if pending {
 		delete(v.added, e.Tag) // added and removed before publishing: no change
 	} else {
-		v.removed[e.Tag] = e.Sealed
+		v.removed[e.Tag] = struct{}{}
 	}
+	v.real--
 	return nil
 }
 
@@ -175,7 +206,7 @@ func (v *View) Stats() Stats {
 	defer v.mu.Unlock()
 	return Stats{
 		Real:      v.real,
-		Published: v.real + v.dummies - len(v.added) + len(v.removed),
+		Published: len(v.published.entries),
 		Version:   v.version,
 		Pending:   len(v.added) + len(v.removed),
 	}
@@ -206,17 +237,18 @@ func roundUpSignificant(m int) int {
 	return (m + granule - 1) / granule * granule
 }
 
-// Publish turns the changes since the last Publish into the next [Delta]:
-// it adds or removes dummies so the table holds [PaddedSize] entries, then
-// rotates old dummies (remove one, add a fresh one) until the number of
-// entries added is rounded up like a size, at least 16. rnd supplies the
-// dummies (crypto/rand.Reader in production).
+// Publish turns the changes since the last Publish into the next [Delta]
+// and applies it to the published table: it adds or removes dummies so the
+// table holds [PaddedSize] entries, then rotates old dummies (remove one,
+// add a fresh one) until the larger of the numbers of entries added and
+// removed is rounded up like a size, at least 16. rnd supplies the dummies
+// (crypto/rand.Reader in production).
 func (v *View) Publish(rnd io.Reader) (*Delta, error) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 
-	var fresh []Entry                 // dummies created in this delta
-	isFresh := make(map[Tag]struct{}) // their tags: retiring one would publish an entry that never existed
+	var fresh []Entry                   // dummies drawn in this delta
+	justDrawn := make(map[Tag]struct{}) // their tags: retiring one would publish an entry that never existed
 	newDummy := func() error {
 		for {
 			var e Entry
@@ -226,25 +258,23 @@ func (v *View) Publish(rnd io.Reader) (*Delta, error) {
 			if _, err := io.ReadFull(rnd, e.Sealed[:]); err != nil {
 				return fmt.Errorf("draw dummy: %w", err)
 			}
-			if _, taken := v.entries[e.Tag]; taken {
+			_, published := v.published.find(e.Tag)
+			_, pending := v.added[e.Tag]
+			_, drawn := justDrawn[e.Tag]
+			if published || pending || drawn {
 				continue
 			}
-			if _, taken := v.removed[e.Tag]; taken {
-				continue
-			}
-			v.entries[e.Tag] = viewEntry{sealed: e.Sealed}
-			v.dummies++
+			v.dummies[e.Tag] = struct{}{}
 			fresh = append(fresh, e)
-			isFresh[e.Tag] = struct{}{}
+			justDrawn[e.Tag] = struct{}{}
 			return nil
 		}
 	}
 	var retired []Tag // published dummies removed in this delta
 	retireDummy := func() bool {
-		for t, e := range v.entries {
-			if _, justDrawn := isFresh[t]; e.refs == 0 && !justDrawn {
-				delete(v.entries, t)
-				v.dummies--
+		for t := range v.dummies {
+			if _, drawn := justDrawn[t]; !drawn {
+				delete(v.dummies, t)
 				retired = append(retired, t)
 				return true
 			}
@@ -252,12 +282,13 @@ func (v *View) Publish(rnd io.Reader) (*Delta, error) {
 		return false
 	}
 
-	for v.real+v.dummies < PaddedSize(v.real) {
+	target := PaddedSize(v.real)
+	for v.real+len(v.dummies) < target {
 		if err := newDummy(); err != nil {
 			return nil, err
 		}
 	}
-	for v.real+v.dummies > PaddedSize(v.real) {
+	for v.real+len(v.dummies) > target {
 		if !retireDummy() {
 			return nil, errs.E(errs.Internal, "view", "padding invariant broken: no dummy to retire")
 		}
@@ -285,40 +316,33 @@ func (v *View) Publish(rnd io.Reader) (*Delta, error) {
 		d.Removed = append(d.Removed, t)
 	}
 	d.Removed = append(d.Removed, retired...)
-	for t := range v.added {
-		d.Added = append(d.Added, Entry{Tag: t, Sealed: v.entries[t].sealed})
+	for t, sealed := range v.added {
+		d.Added = append(d.Added, Entry{Tag: t, Sealed: sealed})
 	}
 	d.Added = append(d.Added, fresh...)
 	sortTags(d.Removed)
 	sortEntries(d.Added)
 
+	v.published.apply(d.Removed, d.Added)
 	v.version++
-	clear(v.added)
-	clear(v.removed)
+	// Fresh maps rather than clear: a cleared map keeps its buckets, and
+	// the first Publish of a big view empties a map of every entry.
+	v.added = make(map[Tag]Sealed)
+	v.removed = make(map[Tag]struct{})
 	return d, nil
 }
 
 // Snapshot returns the whole table as of the last Publish: what a partner
-// that joins or lost track downloads. It materialises every entry (44 bytes
-// each) and holds the view's lock while doing so.
+// that joins or lost track downloads. It copies every entry (44 bytes
+// each).
 func (v *View) Snapshot() *Snapshot {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	s := &Snapshot{
+	return &Snapshot{
 		Holder:  v.holder,
 		Partner: v.partner,
 		Epoch:   v.epoch,
 		Version: v.version,
-		Entries: make([]Entry, 0, len(v.entries)-len(v.added)+len(v.removed)),
+		Entries: slices.Clone(v.published.entries),
 	}
-	for t, e := range v.entries {
-		if _, pending := v.added[t]; !pending {
-			s.Entries = append(s.Entries, Entry{Tag: t, Sealed: e.sealed})
-		}
-	}
-	for t, sealed := range v.removed {
-		s.Entries = append(s.Entries, Entry{Tag: t, Sealed: sealed})
-	}
-	sortEntries(s.Entries)
-	return s
 }

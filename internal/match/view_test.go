@@ -158,10 +158,7 @@ func TestTableApplyConflicts(t *testing.T) {
 	before := tab.Len()
 	dup := *d
 	dup.Removed = nil
-	for tag, sealed := range tab.m {
-		dup.Added = []Entry{{Tag: tag, Sealed: sealed}} // already in the table
-		break
-	}
+	dup.Added = tab.store.entries[:1] // already in the table
 	if err := tab.Apply(&dup); !errs.Is(err, errs.Conflict) {
 		t.Fatalf("delta adding present tags: %v", err)
 	}
