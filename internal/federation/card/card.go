@@ -36,6 +36,7 @@ package card
 import (
 	"bytes"
 	"crypto/ed25519"
+	"crypto/hpke"
 	"crypto/x509"
 	"fmt"
 	"slices"
@@ -222,6 +223,20 @@ func VerifyRotation(prev, next *Card, now time.Time) error {
 		return errs.E(errs.Permission, "card.notBefore", "the replacement was issued after the previous card expired")
 	}
 	return nil
+}
+
+// HPKEPublicKey parses the card's HPKE key. Parsing an X-Wing key costs
+// about as much as an Ed25519 signature, so senders parse it once per card
+// and keep the result.
+func (c *Card) HPKEPublicKey() (hpke.PublicKey, error) {
+	if c.HPKE.KEM != identity.KEM().ID() {
+		return nil, errs.Invalidf("card.hpke.kem", "HPKE KEM %#04x is not supported", c.HPKE.KEM)
+	}
+	pk, err := identity.KEM().NewPublicKey(c.HPKE.Key)
+	if err != nil {
+		return nil, errs.E(errs.Invalid, "card.hpke.key", "not an X-Wing public key")
+	}
+	return pk, nil
 }
 
 // PublicKey returns the card's Ed25519 signing key.

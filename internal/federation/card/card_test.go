@@ -375,3 +375,20 @@ func TestRotation(t *testing.T) {
 		wantKind(t, VerifyRotation(old, next, t0), errs.Permission)
 	})
 }
+
+func TestHPKEPublicKey(t *testing.T) {
+	id, c := newCard(t)
+	pk, err := c.HPKEPublicKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(pk.Bytes(), id.Public().HPKEKey) {
+		t.Error("parsed key differs from the identity's")
+	}
+	c.HPKE.KEM = 0x20
+	_, err = c.HPKEPublicKey()
+	wantKind(t, err, errs.Invalid)
+	c.HPKE.KEM, c.HPKE.Key = identity.KEM().ID(), []byte("short")
+	_, err = c.HPKEPublicKey()
+	wantKind(t, err, errs.Invalid)
+}

@@ -43,6 +43,7 @@ func benchPipeline(b *testing.B, size int, receipted bool) {
 	}
 	info := []byte("raw baseline")
 
+	to := rcpt(b, de, 0)
 	guard := NewMemoryGuard()
 	o := opts(guard)
 	deKey := de.card.PublicKey()
@@ -62,7 +63,8 @@ func benchPipeline(b *testing.B, size int, receipted bool) {
 			b.Fatal("raw pipeline failed")
 		}
 		t1 := time.Now()
-		ws, err := Seal(nl.id, m, []Recipient{RecipientOf(de.card, seq)}, now)
+		to.Seq = seq
+		ws, err := Seal(nl.id, m, []Recipient{to}, now)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -187,12 +187,18 @@ type Message struct {
 
 // Recipient is one agency a message is sealed to.
 type Recipient struct {
-	Agency  string
-	HPKEKey []byte // serialised X-Wing public key, from the partner card
-	Seq     uint64 // this pair's next sequence number, assigned by the outbox
+	Agency string
+	Key    hpke.PublicKey // the partner card's X-Wing key (card.Card.HPKEPublicKey), parsed once per card
+	Seq    uint64         // this pair's next sequence number, assigned by the outbox
 }
 
-// RecipientOf takes the recipient's agency and HPKE key from its partner card.
-func RecipientOf(c *card.Card, seq uint64) Recipient {
-	return Recipient{Agency: c.Agency, HPKEKey: c.HPKE.Key, Seq: seq}
+// RecipientOf takes the recipient's agency and HPKE key from its partner
+// card. It parses the key each time: senders that seal often cache
+// Card.HPKEPublicKey instead.
+func RecipientOf(c *card.Card, seq uint64) (Recipient, error) {
+	pk, err := c.HPKEPublicKey()
+	if err != nil {
+		return Recipient{}, err
+	}
+	return Recipient{Agency: c.Agency, Key: pk, Seq: seq}, nil
 }

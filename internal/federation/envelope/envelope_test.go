@@ -2,7 +2,9 @@ package envelope
 
 import (
 	"bytes"
+	"crypto/ecdh"
 	"crypto/ed25519"
+	"crypto/hpke"
 	"crypto/sha256"
 	"errors"
 	"strings"
@@ -68,12 +70,22 @@ func msg(payload string) Message {
 	}
 }
 
+// rcpt makes n a recipient at sequence number seq.
+func rcpt(t testing.TB, n node, seq uint64) Recipient {
+	t.Helper()
+	r, err := RecipientOf(n.card, seq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
 // sealTo seals m from nl to the given nodes with sequence numbers 1, 2, ….
 func sealTo(t testing.TB, m Message, seq uint64, to ...node) []*Wire {
 	t.Helper()
 	var rs []Recipient
 	for _, n := range to {
-		rs = append(rs, RecipientOf(n.card, seq))
+		rs = append(rs, rcpt(t, n, seq))
 	}
 	ws, err := Seal(nl.id, m, rs, now)
 	if err != nil {
@@ -164,7 +176,7 @@ func TestRoundTripOneRecipient(t *testing.T) {
 func TestRoundTripThreeRecipients(t *testing.T) {
 	network(t)
 	m := msg("joint operation briefing")
-	rs := []Recipient{RecipientOf(de.card, 7), RecipientOf(be.card, 1), RecipientOf(fr.card, 3)}
+	rs := []Recipient{rcpt(t, de, 7), rcpt(t, be, 1), rcpt(t, fr, 3)}
 	ws, err := Seal(nl.id, m, rs, now)
 	if err != nil {
 		t.Fatal(err)
@@ -424,7 +436,7 @@ func TestReplayAndSequence(t *testing.T) {
 	}
 
 	// Pairs are independent: DE's sequence from BE starts at 1.
-	fromBE, err := Seal(be.id, msg("from be"), []Recipient{RecipientOf(de.card, 1)}, now)
+	fromBE, err := Seal(be.id, msg("from be"), []Recipient{rcpt(t, de, 1)}, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -476,7 +488,7 @@ func TestUnknownSenderAndRotation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ws, err := Seal(newID, msg("new key"), []Recipient{RecipientOf(de.card, 2)}, now)
+	ws, err := Seal(newID, msg("new key"), []Recipient{rcpt(t, de, 2)}, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -545,7 +557,7 @@ func TestMalformedInput(t *testing.T) {
 func TestSealRejects(t *testing.T) {
 	network(t)
 	good := func() (Message, []Recipient) {
-		return msg("x"), []Recipient{RecipientOf(de.card, 1), RecipientOf(be.card, 1)}
+		return msg("x"), []Recipient{rcpt(t, de, 1), rcpt(t, be, 1)}
 	}
 	tests := []struct {
 		name  string
@@ -556,7 +568,8 @@ func TestSealRejects(t *testing.T) {
 		{"no recipients", func(m *Message, rs *[]Recipient) { *rs = nil }, errs.Invalid, "envelope.to"},
 		{"duplicate recipient", func(m *Message, rs *[]Recipient) { (*rs)[1] = (*rs)[0] }, errs.Invalid, "envelope.to[1]"},
 		{"seq 0", func(m *Message, rs *[]Recipient) { (*rs)[0].Seq = 0 }, errs.Invalid, "envelope.seq"},
-		{"bad hpke key", func(m *Message, rs *[]Recipient) { (*rs)[1].HPKEKey = []byte("short") }, errs.Invalid, "envelope.to[1]"},
+		{"no hpke key", func(m *Message, rs *[]Recipient) { (*rs)[1].Key = nil }, errs.Invalid, "envelope.to[1]"},
+		{"not an X-Wing key", func(m *Message, rs *[]Recipient) { (*rs)[1].Key = x25519Key(t) }, errs.Invalid, "envelope.to[1]"},
 		{"lower-case agency", func(m *Message, rs *[]Recipient) { (*rs)[0].Agency = "de-bka" }, errs.Invalid, "envelope.to"},
 		{"to not among recipients", func(m *Message, rs *[]Recipient) { m.Recipients = []string{"DE-BKA"} }, errs.Invalid, "envelope.recipients"},
 		{"bad type", func(m *Message, rs *[]Recipient) { m.Type = "Record Share" }, errs.Invalid, "envelope.type"},
@@ -583,6 +596,14 @@ func TestSealRejects(t *testing.T) {
 			}
 		})
 	}
+}
+
+func x25519Key(t *testing.T) hpke.PublicKey {
+	k, err := hpke.DHKEM(ecdh.X25519()).GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k.PublicKey()
 }
 
 func TestCheckType(t *testing.T) {

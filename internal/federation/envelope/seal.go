@@ -68,25 +68,22 @@ func Seal(sender *identity.Identity, m Message, to []Recipient, now time.Time) (
 	}
 
 	// Validate every recipient before sealing to any.
-	keys := make([]hpke.PublicKey, len(to))
 	for i, r := range to {
 		h := base
 		h.To, h.Seq = r.Agency, r.Seq
 		if err := h.validate(); err != nil {
 			return nil, err
 		}
-		pk, err := suiteKEM.NewPublicKey(r.HPKEKey)
-		if err != nil {
+		if r.Key == nil || r.Key.KEM().ID() != suiteKEM.ID() {
 			return nil, errs.E(errs.Invalid, "envelope.to["+strconv.Itoa(i)+"]", "recipient's HPKE key is not an X-Wing public key")
 		}
-		keys[i] = pk
 	}
 
 	out := make([]*Wire, len(to))
 	for i, r := range to {
 		h := cloneHeader(&base)
 		h.To, h.Seq = r.Agency, r.Seq
-		w, err := sealOne(sender.SigningKey, &h, m.Officer, m.Payload, keys[i])
+		w, err := sealOne(sender.SigningKey, &h, m.Officer, m.Payload, r.Key)
 		if err != nil {
 			return nil, err
 		}
