@@ -402,3 +402,11 @@ func TestDocumentFormats(t *testing.T) {
 		t.Errorf("luhnComplete = %s", n)
 	}
 }
+
+func TestFormatDate(t *testing.T) {
+	for _, d := range []time.Time{referenceDate, time.Date(1940, 1, 9, 0, 0, 0, 0, time.UTC), time.Date(2009, 12, 31, 23, 59, 0, 0, time.UTC)} {
+		if got, want := formatDate(d), d.Format(dateLayout); got != want {
+			t.Errorf("formatDate = %s, want %s", got, want)
+		}
+	}
+}

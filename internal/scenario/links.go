@@ -96,7 +96,7 @@ func (c *cell) companies(ks kindSpec) []*wobj {
 				}
 				emp := c.add("Employment", "employment", co.home).
 					set("role", 0, plan.jobTitle).ref("employee", e, true).ref("employer", co, true).
-					set("startDate", 0.4, c.dateBetween(c.start.AddDate(-3, 0, 0), c.start).Format(dateLayout))
+					set("startDate", 0.4, formatDate(c.dateBetween(c.start.AddDate(-3, 0, 0), c.start)))
 				if plan.legit {
 					c.attach(co, e, 0.5, 0.9)
 				}
@@ -134,7 +134,7 @@ func (c *cell) company(country string, plan companyPlan) *wobj {
 	co := c.add("Company", plan.sector, c.agencyOf(country)).
 		set("name", 0, name).set("jurisdiction", 0, lower(country)).
 		set("registrationNumber", 0.6, companyNumber(r, country, ct.name)).
-		set("incorporationDate", 0.5, inc.Format(dateLayout)).
+		set("incorporationDate", 0.5, formatDate(inc)).
 		set("legalForm", 0.5, legalForms[country]).set("sector", 0.5, plan.sector).
 		set("status", 0.5, "active").
 		ref("addressEntity", addr, false)
@@ -171,7 +171,7 @@ func (c *cell) relations() {
 			leaders = append(leaders, o)
 		}
 	}
-	since := func() string { return c.dateBetween(c.start.AddDate(-4, 0, 0), c.start).Format(dateLayout) }
+	since := func() string { return formatDate(c.dateBetween(c.start.AddDate(-4, 0, 0), c.start)) }
 	for _, l := range leaders {
 		rel := c.add("Associate", "associate", -1).set("relationship", 0, "associate").
 			set("startDate", 0.3, since()).ref("person", boss, true).ref("associate", l, true)
@@ -288,7 +288,7 @@ func (c *cell) payment(payer, beneficiary, from, to *wobj, amt float64, purpose 
 	d := c.dateBetween(c.start.AddDate(-1, 0, 0), referenceDate.AddDate(0, 0, -7))
 	p := c.add("Payment", "payment", from.home).
 		set("amount", 0, fmt.Sprintf("%.2f", amt)).set("currency", 0, "EUR").
-		set("date", 0, d.Format(dateLayout)).set("purpose", 0.7, purpose).
+		set("date", 0, formatDate(d)).set("purpose", 0.7, purpose).
 		set("transactionNumber", 0.5, fmt.Sprintf("%s%08d", d.Format("20060102"), c.r.IntN(100_000_000))).
 		ref("payer", payer, true).ref("beneficiary", beneficiary, true).
 		ref("payerAccount", from, true).ref("beneficiaryAccount", to, true)
@@ -319,7 +319,7 @@ func (c *cell) trip(from, to string, vehicle *wobj, involved ...*wobj) *wobj {
 	start := c.dateBetween(c.start.AddDate(0, -6, 0), referenceDate.AddDate(0, 0, -3))
 	t := c.add("Trip", "trip", c.agencyOf(from)).
 		set("name", 0, "Trip "+fromCity+" – "+toCity).
-		set("startDate", 0, start.Format(dateLayout)).set("endDate", 0.6, start.AddDate(0, 0, c.r.IntN(3)).Format(dateLayout)).
+		set("startDate", 0, formatDate(start)).set("endDate", 0.6, formatDate(start.AddDate(0, 0, c.r.IntN(3)))).
 		set("description", 0.5, pick(c.r, []string{"Vehicle recorded by number-plate cameras on the route.", "Border check on entry.", "Observed by surveillance team.", "Toll and fuel-card records."})).
 		ref("startLocation", c.place(from, fromCity), true).ref("endLocation", c.place(to, toCity), true).
 		ref("vehicle", vehicle, true)
@@ -441,7 +441,7 @@ func (c *cell) enforcementEvent() {
 	}
 	d := c.dateBetween(c.start.AddDate(0, -2, 0), c.start.AddDate(0, 1, 0))
 	e := c.add("Event", "enforcement", c.agencyOf(country)).
-		set("name", 0, name).set("summary", 0.8, summary).set("date", 0, d.Format(dateLayout)).
+		set("name", 0, name).set("summary", 0.8, summary).set("date", 0, formatDate(d)).
 		set("country", 0, lower(country)).set("location", 0.8, pick(r, places[country].cities).name+", "+countries[country].name)
 	e.date = d
 	for _, p := range involved {

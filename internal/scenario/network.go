@@ -105,7 +105,7 @@ func (c *cell) personalObjects(p *wobj) {
 		issued := c.dateBetween(referenceDate.AddDate(-9, 0, 0), referenceDate.AddDate(0, -1, 0))
 		id := c.add("Identification", kind, c.agencyOf(wp.residence)).
 			set("number", 0, num).set("type", 0, kind).set("country", 0, lower(wp.residence)).
-			set("startDate", 0.5, issued.Format(dateLayout)).set("endDate", 0.5, issued.AddDate(10, 0, -1).Format(dateLayout)).
+			set("startDate", 0.5, formatDate(issued)).set("endDate", 0.5, formatDate(issued.AddDate(10, 0, -1))).
 			ref("holder", p, true)
 		c.attach(id, p, 0.15, 0.85)
 	}
@@ -176,10 +176,10 @@ func (c *cell) newPassport(owner, holder *wobj, country, number string, issued t
 	return c.add("Passport", "passport", c.agencyOf(country)).
 		set("number", 0, number).set("passportNumber", 0, number).set("type", 0, "passport").
 		set("country", 0, lower(country)).set("authority", 0.4, passportAuthority(country, wp.birthPlace)).
-		set("startDate", 0.5, issued.Format(dateLayout)).set("endDate", 0.5, issued.AddDate(10, 0, -1).Format(dateLayout)).
+		set("startDate", 0.5, formatDate(issued)).set("endDate", 0.5, formatDate(issued.AddDate(10, 0, -1))).
 		set("surname", 0.6, strings.ToUpper(wp.romanFamily(convPassport))).
 		set("givenName", 0.6, strings.ToUpper(wp.romanGiven(convPassport))).
-		set("birthDate", 0.6, wp.birth.Format(dateLayout)).set("gender", 0.6, gender).
+		set("birthDate", 0.6, formatDate(wp.birth)).set("gender", 0.6, gender).
 		ref("holder", holder, true)
 }
 
@@ -215,7 +215,7 @@ func (c *cell) vehicle(owner *wobj, country string) *wobj {
 		set("model", 0.8, m.model).set("type", 0.8, m.kind).set("country", 0, lower(country)).
 		set("buildDate", 0.3, fmt.Sprint(year)).
 		set("description", 0.4, "VIN "+vin(r, m.wmi, year)).
-		set("registrationDate", 0.3, c.dateBetween(time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC), referenceDate).Format(dateLayout))
+		set("registrationDate", 0.3, formatDate(c.dateBetween(time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC), referenceDate)))
 	c.attach(v, owner, 0.4, 0.9)
 	own := c.add("Ownership", "vehicle ownership", v.home).
 		set("role", 0, "registered keeper").ref("owner", owner, true).ref("asset", v, true)
@@ -234,7 +234,7 @@ func (c *cell) bankAccountFor(owner *wobj, country string, business bool) *wobj 
 		set("iban", 0, acct.iban).set("accountNumber", 0.7, acct.number).
 		set("bankName", 0.8, acct.bank.name).set("bic", 0.6, acct.bank.bic).
 		set("accountType", 0.5, kind).set("country", 0, lower(country)).
-		set("openingDate", 0.3, c.dateBetween(referenceDate.AddDate(-8, 0, 0), c.start).Format(dateLayout))
+		set("openingDate", 0.3, formatDate(c.dateBetween(referenceDate.AddDate(-8, 0, 0), c.start)))
 	c.attach(b, owner, 0.3, 0.9)
 	own := c.add("Ownership", "account holder", b.home).
 		set("role", 0, "account holder").ref("owner", owner, true).ref("asset", b, true)

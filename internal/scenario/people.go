@@ -61,11 +61,12 @@ const (
 
 // Data-subject categories (Directive 2016/680 Art. 6).
 const (
-	catSuspect = "suspect"
-	catVictim  = "victim"
-	catWitness = "witness"
-	catContact = "contact"
-	catOther   = "other"
+	catSuspect   = "suspect"
+	catConvicted = "convicted"
+	catVictim    = "victim"
+	catWitness   = "witness"
+	catContact   = "contact"
+	catOther     = "other"
 )
 
 type kindSpec struct {
@@ -274,14 +275,16 @@ func (p *wperson) render(c convention) nameRendering {
 	return n
 }
 
-// birthKnowledge is how precisely an agency knows a date of birth.
+// birthAsKnown is the date of birth as an agency knows it: usually exact,
+// sometimes only year and month or year, swapped day and month, a year off,
+// or unknown (""). exact forces the true date.
 func (c *cell) birthAsKnown(birth time.Time, exact bool) string {
 	if exact {
-		return birth.Format(dateLayout)
+		return formatDate(birth)
 	}
 	switch x := c.r.IntN(100); {
 	case x < 72:
-		return birth.Format(dateLayout)
+		return formatDate(birth)
 	case x < 80:
 		return birth.Format("2006-01")
 	case x < 88:
@@ -294,11 +297,6 @@ func (c *cell) birthAsKnown(birth time.Time, exact bool) string {
 	default:
 		return ""
 	}
-}
-
-// ageSpec returns random age bounds for a role used outside the kind tables.
-func ageOf(birth time.Time) int {
-	return referenceDate.Year() - birth.Year()
 }
 
 // chooseOrigin applies an origin rule.

@@ -1,6 +1,8 @@
 package scenario
 
 import (
+	"bytes"
+	"encoding/json"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -72,6 +74,60 @@ func FuzzParseSizeKind(f *testing.F) {
 		k, err := ParseKind(s)
 		if (err == nil) != (s == "" || slices.Contains(Kinds, Kind(s))) {
 			t.Fatalf("ParseKind(%q) = %q, %v", s, k, err)
+		}
+	})
+}
+
+// TestPropertyEncodeRecord: appendRecord writes exactly what encoding/json
+// writes (HTML escaping off) for any record, strings with control
+// characters, invalid UTF-8 and line separators included.
+func TestPropertyEncodeRecord(t *testing.T) {
+	str := rapid.OneOf(
+		rapid.String(),
+		rapid.StringOf(rapid.RuneFrom([]rune{'"', '\\', '\b', '\f', '\n', '\r', '\t', 0, 0x1f, 0x7f, '<', '&', '\u2028', '\u2029', 'é', 'Ж', 'a'})),
+		rapid.Map(rapid.SliceOf(rapid.Byte()), func(b []byte) string { return string(b) }),
+	)
+	strs := rapid.SliceOfN(str, 0, 3)
+	rapid.Check(t, func(rt *rapid.T) {
+		r := Record{
+			ID: str.Draw(rt, "id"), Agency: str.Draw(rt, "agency"), CaseRef: str.Draw(rt, "case"),
+			Title: str.Draw(rt, "title"), Narrative: str.Draw(rt, "narrative"), Created: str.Draw(rt, "created"),
+			Synthetic: rapid.Bool().Draw(rt, "synthetic"),
+			Envelope: Envelope{
+				Handling: str.Draw(rt, "h"), HandlingRestriction: str.Draw(rt, "hr"), TLP: str.Draw(rt, "tlp"),
+				Recipients: strs.Draw(rt, "recipients"), SourceReliability: str.Draw(rt, "src"),
+				InformationAssessment: str.Draw(rt, "info"), Purpose: str.Draw(rt, "purpose"),
+				LegalBasis: str.Draw(rt, "basis"), ReviewDate: str.Draw(rt, "review"),
+			},
+		}
+		if rapid.Bool().Draw(rt, "subjects") {
+			r.Envelope.Subjects = []Subject{}
+			for range rapid.IntRange(0, 3).Draw(rt, "nsubjects") {
+				r.Envelope.Subjects = append(r.Envelope.Subjects, Subject{EntityID: str.Draw(rt, "sid"), Category: str.Draw(rt, "cat")})
+			}
+		}
+		if rapid.Bool().Draw(rt, "entities") {
+			r.Entities = []Entity{}
+			for range rapid.IntRange(0, 3).Draw(rt, "nentities") {
+				e := Entity{ID: str.Draw(rt, "eid"), Schema: str.Draw(rt, "schema")}
+				if rapid.Bool().Draw(rt, "props") {
+					e.Properties = map[string][]string{}
+					for range rapid.IntRange(0, 5).Draw(rt, "nprops") {
+						e.Properties[str.Draw(rt, "key")] = strs.Draw(rt, "values")
+					}
+				}
+				r.Entities = append(r.Entities, e)
+			}
+		}
+		var want bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(&r); err != nil {
+			rt.Fatal(err)
+		}
+		got := append(appendRecord(nil, &r), '\n')
+		if !bytes.Equal(got, want.Bytes()) {
+			rt.Fatalf("appendRecord:\n%s\nencoding/json:\n%s", got, want.Bytes())
 		}
 	})
 }

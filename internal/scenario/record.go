@@ -95,7 +95,7 @@ func (c *cell) record(a, ci int, comp []*wobj, ents []*Entity) Record {
 	if !created.Before(referenceDate) {
 		created = referenceDate.AddDate(0, 0, -1)
 	}
-	rec.Created = created.Format(dateLayout)
+	rec.Created = formatDate(created)
 
 	name := func(o *wobj) string { return ents[o.id].Properties["name"][0] }
 	rec.Title, rec.Narrative = c.describe(a, kind, comp, persons, ents, name)
@@ -178,7 +178,7 @@ func (c *cell) describe(a int, kind recordKind, comp, persons []*wobj, ents []*E
 				last = o.date
 			}
 		}
-		sentence("Suspicious transaction reports show %d transfers totalling EUR %.2f between %s and %s.", n, total, first.Format(dateLayout), last.Format(dateLayout))
+		sentence("Suspicious transaction reports show %d transfers totalling EUR %.2f between %s and %s.", n, total, formatDate(first), formatDate(last))
 		sentence("Round amounts just below reporting thresholds and rapid onward transfers are consistent with layering of proceeds of %s.", ks.offence)
 		return fmt.Sprintf("%s: financial intelligence (%d transfers)", op, n), sb.String()
 	case kindMovement:
@@ -231,7 +231,7 @@ func (c *cell) describe(a int, kind recordKind, comp, persons []*wobj, ents []*E
 	case kindTheft:
 		s := c.story
 		sentence("%s reported the theft of %s passport %s on %s.", name(s.theftVictim), countries[c.countryOf(s.lead)].name,
-			s.stolenPassport.prop("number")[0], s.theftDate.Format(dateLayout))
+			s.stolenPassport.prop("number")[0], formatDate(s.theftDate))
 		sentence("An alert for the document was entered in the national and international systems for stolen and lost travel documents.")
 		return "Theft of passport " + s.stolenPassport.prop("number")[0], sb.String()
 	case kindBorder:
@@ -370,15 +370,18 @@ func (c *cell) envelope(a int, kind recordKind, caseRef string, created time.Tim
 	years := 3
 	for _, p := range persons {
 		cat := p.person.category
-		if p.peripheral[a] && cat != catVictim {
+		switch {
+		case p.peripheral[a] && cat != catVictim:
 			cat = catContact
+		case cat == catSuspect && a == p.home && leaderRoles[p.label] && r.IntN(4) == 0:
+			cat = catConvicted // known from an earlier conviction in this country
 		}
 		if cat == catSuspect {
 			years = 5
 		}
 		e.Subjects = append(e.Subjects, Subject{EntityID: ents[p.id].ID, Category: cat})
 	}
-	e.ReviewDate = created.AddDate(years, 0, 0).Format(dateLayout)
+	e.ReviewDate = formatDate(created.AddDate(years, 0, 0))
 	return e
 }
 
@@ -410,7 +413,7 @@ func (c *cell) alerts() ([]DocumentAlert, []VehicleAlert) {
 		ag, _ := AgencyFor(country)
 		docs = append(docs, DocumentAlert{
 			DocumentNumber: o.prop("number")[0], Country: country, Type: "passport", Status: status,
-			ReportedOn:      c.dateBetween(c.start.AddDate(-1, 0, 0), referenceDate).Format(dateLayout),
+			ReportedOn:      formatDate(c.dateBetween(c.start.AddDate(-1, 0, 0), referenceDate)),
 			ReportingAgency: ag.ID, AlertID: alertID(ag.ID, "D", c.index, o.id),
 		})
 	}

@@ -15,6 +15,7 @@ type generator struct {
 	params   sizeParams
 	agencies []Agency
 	salts    []uint64 // per agency, for opaque ids
+	prefixes []string // per agency, entity id prefix: lower-case agency id and "-"
 }
 
 func newGenerator(opts Options) (*generator, error) {
@@ -31,6 +32,7 @@ func newGenerator(opts Options) (*generator, error) {
 		h := fnv.New64a()
 		h.Write([]byte(a.ID))
 		g.agencies = append(g.agencies, a)
+		g.prefixes = append(g.prefixes, strings.ToLower(a.ID)+"-")
 		g.salts = append(g.salts, fmix64(uint64(n.Seed)^h.Sum64()))
 	}
 	return g, nil
@@ -63,7 +65,7 @@ func hex64(x uint64) string {
 const maxObjectsPerCell = 1 << 24
 
 func (g *generator) entityID(a, cellIndex, wid int) string {
-	return strings.ToLower(g.agencies[a].ID) + "-" + hex64(fmix64(g.salts[a]^(uint64(cellIndex)<<24|uint64(wid))))
+	return g.prefixes[a] + hex64(fmix64(g.salts[a]^(uint64(cellIndex)<<24|uint64(wid))))
 }
 
 func (g *generator) recordID(a, cellIndex, comp int) string {
@@ -237,6 +239,12 @@ func (c *cell) personEntity(o *wobj, a int, id string, h *holdingInfo) Entity {
 	full := formatName(n, ag.Country)
 	props := map[string][]string{"name": {full}, "firstName": {n.first}, "lastName": {n.last}}
 	h.name, h.script = full, n.script
+	if !forced && !peripheral && r.IntN(10) == 0 {
+		// a second spelling, e.g. from an earlier document
+		if alias := formatName(p.render(convPassport), ag.Country); alias != full {
+			props["alias"] = []string{alias}
+		}
+	}
 	if peripheral {
 		if r.IntN(10) < 4 {
 			props["nationality"] = lowerAll(p.nationality[:1])

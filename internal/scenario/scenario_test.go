@@ -164,7 +164,7 @@ func checkScenario(m *ftmModel, sc *Scenario) []string {
 			p.errorf("record %s: %d persons but %d data subjects", r.ID, persons, len(r.Envelope.Subjects))
 		}
 		for _, s := range r.Envelope.Subjects {
-			if !slices.Contains([]string{catSuspect, "convicted", catVictim, catWitness, catContact, catOther}, s.Category) {
+			if !slices.Contains([]string{catSuspect, catConvicted, catVictim, catWitness, catContact, catOther}, s.Category) {
 				p.errorf("record %s: bad category %q", r.ID, s.Category)
 			}
 		}

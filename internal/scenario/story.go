@@ -369,7 +369,7 @@ func (c *cell) storyObjects() {
 	issued := c.dateBetween(referenceDate.AddDate(-7, 0, 0), referenceDate.AddDate(-2, 0, 0))
 	s.theftDate = c.dateBetween(c.start.AddDate(0, -8, 0), c.start.AddDate(0, -1, 0))
 	s.stolenPassport = c.newPassport(s.theftVictim, s.theftVictim, leadCountry, number, issued).
-		set("summary", 0, "Reported stolen on "+s.theftDate.Format(dateLayout)+".")
+		set("summary", 0, "Reported stolen on "+formatDate(s.theftDate)+".")
 	s.stolenPassport.hold(s.lead)
 	s.usedPassport = c.newPassport(s.theftVictim, s.impostor, leadCountry, number, issued)
 	s.usedPassport.cluster = s.stolenPassport.id
@@ -409,13 +409,13 @@ func (c *cell) storyAlerts() ([]DocumentAlert, []VehicleAlert) {
 	lead, second := c.g.agencies[s.lead], c.g.agencies[s.second]
 	doc := DocumentAlert{
 		DocumentNumber: s.stolenPassport.prop("number")[0], Country: lead.Country, Type: "passport",
-		Status: "stolen", ReportedOn: s.theftDate.Format(dateLayout), ReportingAgency: lead.ID,
+		Status: "stolen", ReportedOn: formatDate(s.theftDate), ReportingAgency: lead.ID,
 		AlertID: alertID(lead.ID, "D", 0, 0),
 	}
 	veh := VehicleAlert{
 		VIN: s.vehicleVIN, Plate: s.stolenVehicle.prop("registrationNumber")[0], Country: second.Country,
 		Make: s.vehicleModel.make, Model: s.vehicleModel.model,
-		Colour: pick(c.r, vehicleColours), Status: "stolen", ReportedOn: s.vehicleTheftDate.Format(dateLayout),
+		Colour: pick(c.r, vehicleColours), Status: "stolen", ReportedOn: formatDate(s.vehicleTheftDate),
 		ReportingAgency: second.ID, AlertID: alertID(second.ID, "V", 0, 0),
 	}
 	return []DocumentAlert{doc}, []VehicleAlert{veh}

@@ -20,14 +20,6 @@ func (c *cell) holdings(v *cellView, o *wobj) []Holding {
 	return out
 }
 
-func (c *cell) agencyIDs(idx ...int) []string {
-	var out []string
-	for _, i := range idx {
-		out = append(out, c.g.agencies[i].ID)
-	}
-	return out
-}
-
 // noticeCandidate fills the notice material for person o.
 func (c *cell) noticeCandidate(v *cellView, o *wobj, ch charge, requesting string) NoticeCandidate {
 	p := o.person
@@ -51,7 +43,7 @@ func (c *cell) noticeCandidate(v *cellView, o *wobj, ch charge, requesting strin
 		Statute:           ch.statute,
 		MaxPenaltyYears:   ch.maxYears,
 		WarrantReference:  fmt.Sprintf("%s-AW-%d-%05d", requesting, d.Year(), c.r.IntN(100_000)),
-		WarrantDate:       d.Format(dateLayout),
+		WarrantDate:       formatDate(d),
 	}
 }
 
@@ -81,13 +73,13 @@ func (c *cell) storyAndTimeline(v *cellView) (Story, []TimelineEvent) {
 		LeadAgency: lead.ID,
 		MainSuspect: Suspect{
 			Cluster: c.clusterID(s.main.cluster), Role: s.main.label, Origin: s.main.person.origin,
-			BirthDate: s.main.person.birth.Format(dateLayout), Holdings: c.holdings(v, s.main),
+			BirthDate: formatDate(s.main.person.birth), Holdings: c.holdings(v, s.main),
 			Identifiers: []Identifier{{Type: "passport", Value: mainPass, Country: strings.ToUpper(s.mainPassport.prop("country")[0])}},
 			SharedBy:    sharedBy,
 		},
 		Namesake: Suspect{
 			Cluster: c.clusterID(s.namesake.cluster), Role: s.namesake.label, Origin: s.namesake.person.origin,
-			BirthDate: s.namesake.person.birth.Format(dateLayout), Holdings: c.holdings(v, s.namesake),
+			BirthDate: formatDate(s.namesake.person.birth), Holdings: c.holdings(v, s.namesake),
 		},
 		StolenPassport: DocumentHook{
 			Document: Identifier{Type: "passport", Value: docAlerts.DocumentNumber, Country: docAlerts.Country},

@@ -14,6 +14,15 @@ var referenceDate = time.Date(2025, time.June, 2, 0, 0, 0, 0, time.UTC)
 
 const dateLayout = "2006-01-02"
 
+// formatDate writes t as YYYY-MM-DD (what t.Format(dateLayout) gives for
+// years 0–9999, without the layout parsing, which shows in profiles).
+func formatDate(t time.Time) string {
+	y, m, d := t.Date()
+	b := [10]byte{byte('0' + y/1000), byte('0' + y/100%10), byte('0' + y/10%10), byte('0' + y%10), '-',
+		byte('0' + int(m)/10), byte('0' + int(m)%10), '-', byte('0' + d/10), byte('0' + d%10)}
+	return string(b[:])
+}
+
 // A cell is one criminal network: the real-world persons, objects and
 // relations it consists of (the "world"), and which agencies know what.
 // Cell 0 is the story network; the others are background. Each cell draws

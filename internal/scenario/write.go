@@ -50,7 +50,7 @@ func (g *generator) run(s sink) (*Manifest, error) {
 	m := &Manifest{
 		Format:        FormatVersion,
 		Options:       g.opts,
-		ReferenceDate: referenceDate.Format(dateLayout),
+		ReferenceDate: formatDate(referenceDate),
 		Agencies:      g.agencies,
 		Counts:        Counts{BySchema: map[string]int{}, ByAgency: map[string]int{}},
 	}
@@ -126,7 +126,7 @@ func newNoise(g *generator) *noise {
 }
 
 func (n *noise) reportedOn() string {
-	return referenceDate.AddDate(0, 0, -1-n.r.IntN(3650)).Format(dateLayout)
+	return formatDate(referenceDate.AddDate(0, 0, -1-n.r.IntN(3650)))
 }
 
 func (n *noise) documents(count int) []DocumentAlert {
@@ -312,7 +312,8 @@ type output struct {
 type fileSink struct {
 	create    CreateFunc
 	outs      []*output
-	agencies  []*json.Encoder
+	agencies  []*output
+	line      []byte // reused buffer for one record
 	gtFile    *output
 	gtFirst   bool
 	timelineE *json.Encoder
@@ -342,7 +343,7 @@ func (s *fileSink) open(g *generator) error {
 		if err != nil {
 			return err
 		}
-		s.agencies = append(s.agencies, encoder(o.buf))
+		s.agencies = append(s.agencies, o)
 	}
 	var err error
 	if s.gtFile, err = s.openFile(GroundTruthFile); err != nil {
@@ -374,9 +375,11 @@ func (s *fileSink) open(g *generator) error {
 }
 
 func (s *fileSink) records(a int, recs []Record) error {
+	o := s.agencies[a]
 	for i := range recs {
-		if err := s.agencies[a].Encode(&recs[i]); err != nil {
-			return fmt.Errorf("write record %s: %w", recs[i].ID, err)
+		s.line = append(appendRecord(s.line[:0], &recs[i]), '\n')
+		if _, err := o.buf.Write(s.line); err != nil {
+			return fmt.Errorf("write %s: %w", o.name, err)
 		}
 	}
 	return nil
