@@ -161,6 +161,9 @@ func ParseReceipt(data []byte) (*Receipt, error) {
 // r.ByKey, and that it acknowledges exactly the envelope sent (which the
 // sender kept in its outbox). Refusals: bad-signature, mismatch.
 func (r *Receipt) Verify(key ed25519.PublicKey, sent *Wire) error {
+	if sent == nil || sent.h == nil {
+		return refuse(ReasonMismatch, "no sent envelope to check the receipt against")
+	}
 	if len(key) != ed25519.PublicKeySize || card.KeyIDOf(r.By, key) != r.ByKey {
 		return refuse(ReasonBadSignature, "the key given is not the key %s named in the receipt", r.ByKey)
 	}
