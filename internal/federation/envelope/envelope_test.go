@@ -751,3 +751,30 @@ func TestMaxPayload(t *testing.T) {
 		t.Errorf("evidence of the largest message: %v", err)
 	}
 }
+
+// TestGuardConcurrentRecord: of many deliveries racing for one sequence
+// number, exactly one is recorded.
+func TestGuardConcurrentRecord(t *testing.T) {
+	g := NewMemoryGuard()
+	const racers = 16
+	var wg sync.WaitGroup
+	wins := make(chan uuid.UUID, racers)
+	for range racers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			h := &Header{Sender: "NL-NCB", Seq: 1, ID: uuid.Must(uuid.NewV7())}
+			if g.Record(h) == nil {
+				wins <- h.ID
+			}
+		}()
+	}
+	wg.Wait()
+	close(wins)
+	if n := len(wins); n != 1 {
+		t.Fatalf("%d deliveries recorded for one sequence number", n)
+	}
+	if g.Next("NL-NCB") != 2 {
+		t.Errorf("next = %d", g.Next("NL-NCB"))
+	}
+}
