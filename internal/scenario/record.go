@@ -178,9 +178,14 @@ func (c *cell) describe(a int, kind recordKind, comp, persons []*wobj, ents []*E
 				last = o.date
 			}
 		}
-		sentence("Suspicious transaction reports show %d transfers totalling EUR %.2f between %s and %s.", n, total, formatDate(first), formatDate(last))
-		sentence("Round amounts just below reporting thresholds and rapid onward transfers are consistent with layering of proceeds of %s.", ks.offence)
-		return fmt.Sprintf("%s: financial intelligence (%d transfers)", op, n), sb.String()
+		if n == 1 {
+			sentence("A bank reported a transfer of EUR %.2f on %s as suspicious.", total, formatDate(first))
+			sentence("The parties are linked to an investigation into %s.", ks.offence)
+		} else {
+			sentence("Suspicious transaction reports show %s totalling EUR %.2f between %s and %s.", plural(n, "transfer"), total, formatDate(first), formatDate(last))
+			sentence("Amounts just below reporting thresholds and rapid onward transfers are consistent with layering of proceeds of %s.", ks.offence)
+		}
+		return fmt.Sprintf("%s: financial intelligence (%s)", op, plural(n, "transfer")), sb.String()
 	case kindMovement:
 		for _, o := range comp {
 			if o.schema == "Trip" {
@@ -414,13 +419,16 @@ func (c *cell) alerts() ([]DocumentAlert, []VehicleAlert) {
 		docs = append(docs, DocumentAlert{
 			DocumentNumber: o.prop("number")[0], Country: country, Type: "passport", Status: status,
 			ReportedOn:      formatDate(c.dateBetween(c.start.AddDate(-1, 0, 0), referenceDate)),
-			ReportingAgency: ag.ID, AlertID: alertID(ag.ID, "D", c.index, o.id),
+			ReportingAgency: ag.ID, AlertID: c.g.alertID(ag.ID, "D", c.index, o.id),
 		})
 	}
 	return docs, vehs
 }
 
-// alertID is an opaque but readable alert reference.
-func alertID(agency, kind string, cellIndex, n int) string {
-	return fmt.Sprintf("%s-%s%d-%d", agency, kind, cellIndex, n)
+// alertID is the reference of an alert the scenario's networks cause:
+// "<reporting agency>-<kind><16 hex>", unique by construction like entity
+// ids and, like them, free of ground truth.
+func (g *generator) alertID(agency, kind string, cellIndex, n int) string {
+	const alertSpace = 0x414c455254000000
+	return agency + "-" + kind + hex64(fmix64(uint64(g.opts.Seed)^alertSpace^(uint64(cellIndex)<<24|uint64(n))))
 }

@@ -410,13 +410,13 @@ func (c *cell) storyAlerts() ([]DocumentAlert, []VehicleAlert) {
 	doc := DocumentAlert{
 		DocumentNumber: s.stolenPassport.prop("number")[0], Country: lead.Country, Type: "passport",
 		Status: "stolen", ReportedOn: formatDate(s.theftDate), ReportingAgency: lead.ID,
-		AlertID: alertID(lead.ID, "D", 0, 0),
+		AlertID: c.g.alertID(lead.ID, "D", 0, s.stolenPassport.id),
 	}
 	veh := VehicleAlert{
 		VIN: s.vehicleVIN, Plate: s.stolenVehicle.prop("registrationNumber")[0], Country: second.Country,
 		Make: s.vehicleModel.make, Model: s.vehicleModel.model,
 		Colour: pick(c.r, vehicleColours), Status: "stolen", ReportedOn: formatDate(s.vehicleTheftDate),
-		ReportingAgency: second.ID, AlertID: alertID(second.ID, "V", 0, 0),
+		ReportingAgency: second.ID, AlertID: c.g.alertID(second.ID, "V", 0, s.stolenVehicle.id),
 	}
 	return []DocumentAlert{doc}, []VehicleAlert{veh}
 }

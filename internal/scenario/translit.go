@@ -94,6 +94,7 @@ const (
 	wordEnd             // the sequence ends a word
 	beforeFront         // precedes a front vowel
 	beforeVoiceless     // precedes a voiceless consonant or ends the word (Greek αυ, ευ)
+	vowelConsonant      // follows a vowel and precedes a consonant (German й in Зайцев → Saizew)
 )
 
 type rule struct {
@@ -179,6 +180,8 @@ func (s *scheme) holds(at ctx, low []rune, i, n int) bool {
 		return isLetter(i+n) && strings.ContainsRune(s.front, low[i+n])
 	case beforeVoiceless:
 		return !isLetter(i+n) || strings.ContainsRune(s.voiceless, low[i+n])
+	case vowelConsonant:
+		return isVowel(i-1) && isLetter(i+n) && !isVowel(i+n)
 	}
 	return false
 }
@@ -224,9 +227,9 @@ var cyrillicSchemes = map[string]map[convention]*scheme{
 		// Duden.
 		convGerman: cyr(ruVowels, "",
 			r("в", "w"), r("г", "g"), rAt("е", "je", initial), r("е", "e"), r("ё", "jo"), r("ж", "sch"), r("з", "s"),
-			rAt("ий", "i", wordEnd), r("и", "i"), r("й", "j"), rAt("с", "ss", betweenVowels), r("с", "s"), r("у", "u"),
-			r("х", "ch"), r("ц", "z"), r("ч", "tsch"), r("ш", "sch"), r("щ", "schtsch"), r("ъ", ""), r("ы", "y"),
-			r("ь", ""), r("э", "e"), r("ю", "ju"), r("я", "ja")),
+			rAt("ий", "i", wordEnd), r("и", "i"), rAt("й", "i", vowelConsonant), r("й", "j"), rAt("с", "ss", betweenVowels),
+			r("с", "s"), r("у", "u"), r("х", "ch"), r("ц", "z"), r("ч", "tsch"), r("ш", "sch"), r("щ", "schtsch"),
+			r("ъ", ""), r("ы", "y"), r("ь", ""), r("э", "e"), r("ю", "ju"), r("я", "ja")),
 		convFrench: cyr(ruVowels, "еиёэ",
 			r("в", "v"), rAt("г", "gu", beforeFront), r("г", "g"), rAt("е", "ie", wordStart), r("е", "e"), r("ё", "io"),
 			r("ж", "j"), r("з", "z"), rAt("ий", "i", wordEnd), r("и", "i"), rAt("й", "ï", afterVowel), r("й", "i"),
