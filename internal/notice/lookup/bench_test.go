@@ -2,6 +2,7 @@ package lookup
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -152,6 +153,33 @@ func BenchmarkDocumentsLoad(b *testing.B) {
 	}
 }
 
+// BenchmarkDocumentsSnapshot measures restarting from a snapshot: reading
+// back N alerts written by WriteSnapshot (held in memory, so disk speed is
+// not part of the figure).
+func BenchmarkDocumentsSnapshot(b *testing.B) {
+	n := benchAlerts(b)
+	x, _, _ := buildIndex(b, n)
+	var buf bytes.Buffer
+	start := time.Now()
+	if err := x.WriteSnapshot(&buf); err != nil {
+		b.Fatal(err)
+	}
+	write := time.Since(start)
+	x = nil
+	data := buf.Bytes()
+	b.ResetTimer()
+	for range b.N {
+		start := time.Now()
+		y, err := ReadSnapshot(bytes.NewReader(data), Options{ExpectedAlerts: n})
+		if err != nil || y.Len() != n {
+			b.Fatalf("restored %v: %v", y, err)
+		}
+		b.ReportMetric(time.Since(start).Seconds(), "restore-s")
+	}
+	b.ReportMetric(write.Seconds(), "write-s")
+	b.ReportMetric(float64(len(data))/float64(n), "snapshot-B/alert")
+}
+
 // BenchmarkDocuments looks up N document alerts, hits and misses, through
 // the public API (which normalises number and country) and, interleaved in
 // blocks so that load on a shared machine affects both alike, looks up the
@@ -201,6 +229,51 @@ func BenchmarkDocuments(b *testing.B) {
 			b.ReportMetric(d.baselineBytes, "map-B/alert")
 		})
 	}
+}
+
+// BenchmarkDocumentsParallel is BenchmarkDocuments/miss with every core
+// looking up at once (readers share the index's read lock), against the map
+// read by as many goroutines. Index and map alternate in rounds of a block
+// of lookups per goroutine.
+func BenchmarkDocumentsParallel(b *testing.B) {
+	d := buildDocBench(b)
+	par := runtime.GOMAXPROCS(0)
+	const block = 1 << 14
+	round := func(base int, lookup func(q benchQuery)) time.Duration {
+		var wg sync.WaitGroup
+		start := time.Now()
+		for g := range par {
+			wg.Go(func() {
+				for i := range block {
+					lookup(d.misses[(base+g*block+i)%len(d.misses)])
+				}
+			})
+		}
+		wg.Wait()
+		return time.Since(start)
+	}
+	var indexDur, mapDur time.Duration
+	ops := 0
+	b.ResetTimer()
+	for base := 0; ops < b.N; base += par * block {
+		indexDur += round(base, func(q benchQuery) {
+			if _, ok, err := d.index.Document(q.number, q.country); ok || err != nil {
+				panic(fmt.Sprintf("%+v: ok %v err %v", q, ok, err))
+			}
+		})
+		mapDur += round(base, func(q benchQuery) {
+			if _, ok := d.baseline[q.key]; ok {
+				panic("baseline hit")
+			}
+		})
+		ops += par * block
+	}
+	b.StopTimer()
+	indexRate := float64(ops) / indexDur.Seconds()
+	mapRate := float64(ops) / mapDur.Seconds()
+	b.ReportMetric(indexRate, "lookups/s")
+	b.ReportMetric(mapRate, "map-lookups/s")
+	b.ReportMetric(indexRate/mapRate, "ratio")
 }
 
 // BenchmarkDocumentsStartupCSV measures start-up from a bulk CSV file: N

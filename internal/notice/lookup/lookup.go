@@ -196,7 +196,7 @@ func (x *Index) Add(a notice.Alert) error {
 	defer x.mu.Unlock()
 	id := x.internInfo(info{action, contact})
 	for _, key := range keys {
-		if err := x.put(key, a.Reference, uint8(status), uint8(docType), id); err != nil {
+		if err := x.put(key, []byte(a.Reference), uint8(status), uint8(docType), id); err != nil {
 			return err
 		}
 	}
@@ -330,32 +330,39 @@ func (x *Index) hitOf(r record) Hit {
 }
 
 // put inserts or replaces key. The caller holds the write lock.
-func (x *Index) put(key []byte, ref string, status, docType uint8, infoID uint32) error {
-	if len(x.arena)+len(key)+len(ref) > math.MaxUint32 {
-		return errs.E(errs.TooLarge, "", "the lookup index is full (4 GiB of keys)")
-	}
+func (x *Index) put(key, ref []byte, status, docType uint8, infoID uint32) error {
 	h := x.hash(key)
 	i, found := x.probe(key, h)
-	rec := record{off: uint32(len(x.arena)), keyLen: uint8(len(key)), refLen: uint8(len(ref)), status: status, docType: docType, info: infoID}
-	x.arena = append(append(x.arena, key...), ref...)
-	if found {
-		n := uint32(x.slots[i]) - 1
-		old := x.recs[n]
-		x.garbage += int(old.keyLen) + int(old.refLen)
-		x.recs[n] = rec
-		x.maybeCompact()
-		return nil
+	if !found {
+		return x.insertAt(i, h, key, ref, status, docType, infoID)
+	}
+	if err := x.checkArena(len(key) + len(ref)); err != nil {
+		return err
+	}
+	n := uint32(x.slots[i]) - 1
+	old := x.recs[n]
+	x.garbage += int(old.keyLen) + int(old.refLen)
+	x.recs[n] = x.appendRecord(key, ref, status, docType, infoID)
+	x.maybeCompact()
+	return nil
+}
+
+// insertAt adds a new key at the empty slot i found by probe. The caller
+// holds the write lock.
+func (x *Index) insertAt(i, h uint64, key, ref []byte, status, docType uint8, infoID uint32) error {
+	if err := x.checkArena(len(key) + len(ref)); err != nil {
+		return err
 	}
 	var n uint32
 	if k := len(x.free); k > 0 {
 		n, x.free = x.free[k-1], x.free[:k-1]
-		x.recs[n] = rec
+		x.recs[n] = x.appendRecord(key, ref, status, docType, infoID)
 	} else {
-		if len(x.recs) == math.MaxUint32-1 {
+		if len(x.recs) >= math.MaxUint32-1 {
 			return errs.E(errs.TooLarge, "", "the lookup index is full")
 		}
 		n = uint32(len(x.recs))
-		x.recs = append(x.recs, rec)
+		x.recs = append(x.recs, x.appendRecord(key, ref, status, docType, infoID))
 	}
 	x.slots[i] = h>>32<<32 | uint64(n+1)
 	x.used++
@@ -363,6 +370,20 @@ func (x *Index) put(key []byte, ref string, status, docType uint8, infoID uint32
 		x.grow()
 	}
 	return nil
+}
+
+func (x *Index) checkArena(more int) error {
+	if len(x.arena)+more > math.MaxUint32 {
+		return errs.E(errs.TooLarge, "", "the lookup index is full (4 GiB of keys)")
+	}
+	return nil
+}
+
+// appendRecord stores key and ref in the arena and returns their record.
+func (x *Index) appendRecord(key, ref []byte, status, docType uint8, infoID uint32) record {
+	r := record{off: uint32(len(x.arena)), keyLen: uint8(len(key)), refLen: uint8(len(ref)), status: status, docType: docType, info: infoID}
+	x.arena = append(append(x.arena, key...), ref...)
+	return r
 }
 
 // delete removes key, shifting later entries of its probe sequence back so
