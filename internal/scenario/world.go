@@ -74,9 +74,11 @@ type wprop struct {
 type wref struct {
 	prop string
 	to   *wobj
-	// required: FtM requires the property, so a holder of this object must
-	// hold the target (and learns of it if it did not).
-	required bool
+	// pull: a holder of this object must hold the target too, and learns
+	// of it if it did not: FtM requires the property, or the holder could
+	// not know the object without it (a payment's accounts, a trip's
+	// vehicle seen by number-plate cameras).
+	pull bool
 }
 
 func (c *cell) add(schema, label string, home int) *wobj {
@@ -101,9 +103,9 @@ func (o *wobj) set(name string, know float64, values ...string) *wobj {
 	return o
 }
 
-func (o *wobj) ref(prop string, to *wobj, required bool) *wobj {
+func (o *wobj) ref(prop string, to *wobj, pull bool) *wobj {
 	if to != nil {
-		o.refs = append(o.refs, wref{prop: prop, to: to, required: required})
+		o.refs = append(o.refs, wref{prop: prop, to: to, pull: pull})
 	}
 	return o
 }
@@ -172,16 +174,15 @@ func (c *cell) relate(rel, x, y *wobj, p float64) {
 }
 
 // close makes every holder's view consistent: whoever holds an object
-// holds the targets of its required references, as a peripheral holder if
-// it did not hold them already. Objects are visited in creation order and
-// references point backwards or sideways, so a worklist settles quickly.
+// holds the targets of its pulling references, as a peripheral holder if
+// it did not hold them already. The worklist runs until no holder is added.
 func (c *cell) close() {
 	work := slices.Clone(c.objs)
 	for len(work) > 0 {
 		o := work[len(work)-1]
 		work = work[:len(work)-1]
 		for _, rf := range o.refs {
-			if !rf.required {
+			if !rf.pull {
 				continue
 			}
 			for a, h := range o.holders {
