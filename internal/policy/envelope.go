@@ -230,6 +230,16 @@ func checkText(field, s string, max int) error {
 	if len(s) > max {
 		return errs.E(errs.Invalid, field, "at most "+strconv.Itoa(max)+" bytes")
 	}
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 && c != '\t' && c != '\n' || c >= 0x7f {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return nil // the common case, and no rune decoding needed
+	}
 	if !utf8.ValidString(s) {
 		return errs.E(errs.Invalid, field, "must be valid UTF-8")
 	}
