@@ -108,7 +108,7 @@ func ReadSnapshot(r io.Reader, opts Options) (*Index, error) {
 	// Presize from the snapshot's own count only up to a bound, so that a
 	// damaged count cannot allocate gigabytes; callers restoring a large
 	// index pass ExpectedAlerts.
-	opts.ExpectedAlerts = max(opts.ExpectedAlerts, min(nRecs, 1<<20))
+	opts.ExpectedAlerts = max(opts.ExpectedAlerts, min(nRecs, 1<<16))
 	x := New(opts)
 	for _, in := range infos {
 		if _, dup := x.infoIDs[in]; dup {

@@ -103,7 +103,16 @@ func (r *errReader) Read(p []byte) (int, error) {
 }
 
 func FuzzReadSnapshot(f *testing.F) {
-	_, data := snapshotFixture(f)
+	x := New(Options{})
+	for i := range 8 {
+		_ = x.Add(doc(fmt.Sprintf("P%07d", i), "FR", notice.Lost))
+	}
+	_ = x.Add(notice.Alert{Kind: notice.Vehicle, Plate: "AB123CD", Country: "FR", VIN: "WVWZZZ1JZ3W386752", Status: notice.Stolen})
+	var buf bytes.Buffer
+	if err := x.WriteSnapshot(&buf); err != nil {
+		f.Fatal(err)
+	}
+	data := buf.Bytes()
 	f.Add(data)
 	f.Add(data[:40])
 	f.Add(snapshotMagic[:])
