@@ -24,10 +24,27 @@ func ReadRoles() []access.Role { return slices.Clone(readRoles) }
 func ReviewRoles() []access.Role { return slices.Clone(reviewRoles) }
 
 // CanRead decides whether principal p, an officer of the node of agency
-// holder, may read a record with envelope env, outside any case context.
-// Records restricted by H3 case-only are then readable only by the DPO and,
-// when the holder is the originator, by its officers. It is
-// CanReadInCase with an empty case.
+// holder, may read a record with envelope env at now, outside any case
+// context. It is CanReadInCase with an empty case.
+//
+// The rules, in order (the first that fails decides):
+//
+//  1. the holder's agency id and the principal's country are valid; the
+//     principal is an officer of the holder (not a partner node, not another
+//     agency) with a role in [ReadRoles] — admin, border and reviewer may
+//     not read records;
+//  2. the envelope is valid; exercise data only inside an exercise
+//     (p.Exercise), real data never inside one;
+//  3. for a copy (the holder is not the originator): it names the agency it
+//     came from; under TLP:RED the holder is a named recipient; no H3
+//     not-to-country for the principal's country or not-to-agency for the
+//     holder; under H3 case-only the case context is one of the named cases
+//     — except for the DPO, whose lawfulness checks span cases;
+//  4. past the review date only the roles in [ReviewRoles] (SPOC, DPO) read
+//     the record, to review it.
+//
+// The DPO's reads are allowed under rule allow.dpo-lawfulness, so audit
+// can tell them apart.
 func (d *Decider) CanRead(p access.Principal, holder string, env Envelope, now time.Time) Decision {
 	return d.ReadScope(p, holder, "", now).Decide(env)
 }
@@ -40,52 +57,73 @@ func (d *Decider) CanReadInCase(p access.Principal, holder string, env Envelope,
 }
 
 // ReadScope is what one principal may read on one node at one instant, in a
-// form that filters many records cheaply and that translates to SQL. Make
-// one with [Decider.ReadScope]; a zero ReadScope reads nothing.
+// form that filters many records cheaply and translates to SQL. Make one
+// with [Decider.ReadScope]; a zero ReadScope reads nothing. It is immutable.
 //
 // A record with envelope env is readable under s exactly when all hold:
 //
 //  1. s.Denied() reports false (the principal may read records at all);
 //  2. env is valid (ValidateStored; stored envelopes always are);
-//  3. env.Exercise = s.Exercise;
-//  4. env.Originator = s.Holder, or all of:
-//     a. env.ReceivedFrom ≠ "" and env.ReceivedFrom ≠ s.Holder;
-//     b. env.TLP ≠ "TLP:RED" or s.Holder ∈ env.TLPRecipients;
-//     c. the rule "not-to-country:"+s.Country is not in env.Restrictions.Rules;
-//     d. the rule "not-to-agency:"+s.Holder is not in env.Restrictions.Rules;
-//     e. s.AnyCase, or no rule has kind "case-only", or (s.CaseRef ≠ "" and
-//     the rule "case-only:"+s.CaseRef is in env.Restrictions.Rules);
-//  5. env.ReviewDate > s.Now, or s.IncludeExpired.
+//  3. env.Exercise = s.Exercise();
+//  4. env.Originator = s.Holder(), or all of:
+//     a. env.ReceivedFrom ≠ "" and env.ReceivedFrom ≠ s.Holder();
+//     b. env.TLP ≠ "TLP:RED" or s.Holder() ∈ env.TLPRecipients;
+//     c. the rule "not-to-country:"+s.Country() is not in env.Restrictions.Rules;
+//     d. the rule "not-to-agency:"+s.Holder() is not in env.Restrictions.Rules;
+//     e. s.AnyCase(), or no rule has kind "case-only", or (s.CaseRef() ≠ ""
+//     and the rule "case-only:"+s.CaseRef() is in env.Restrictions.Rules);
+//  5. env.ReviewDate > s.Now(), or s.IncludeExpired().
 //
 // In SQL, with the rules stored as text in their String form and the
 // scope's values as parameters, that is a conjunction of equality,
-// membership and NOT EXISTS conditions; [Decider.CanRead] then confirms each
-// record fetched, which also names the rule for the audit log.
+// membership and NOT EXISTS conditions. Confirm each record fetched with
+// [ReadScope.Decide], which also names the rule for the audit log.
 type ReadScope struct {
-	Holder         string    // agency id of this node
-	Country        string    // the holder's country (from the principal)
-	CaseRef        string    // the case the principal works in, or ""
-	Exercise       bool      // the principal acts inside an exercise
-	IncludeExpired bool      // the role may read records past their review date
-	AnyCase        bool      // case-only rules do not limit this role (DPO)
-	Now            time.Time // the instant of the decision
-
-	role    access.Role
-	granted bool     // made by Decider.ReadScope and not denied
-	denial  Decision // why nothing is readable, when not granted
+	holder         string
+	country        string
+	caseRef        string
+	exercise       bool
+	includeExpired bool
+	anyCase        bool
+	now            time.Time
+	role           access.Role
+	granted        bool     // made by Decider.ReadScope and not denied
+	denial         Decision // why nothing is readable, when not granted
 }
+
+// Holder is the agency id of the node.
+func (s ReadScope) Holder() string { return s.holder }
+
+// Country is the holder's country, taken from the principal.
+func (s ReadScope) Country() string { return s.country }
+
+// CaseRef is the case the principal works in, or "".
+func (s ReadScope) CaseRef() string { return s.caseRef }
+
+// Exercise reports whether the principal acts inside an exercise.
+func (s ReadScope) Exercise() bool { return s.exercise }
+
+// IncludeExpired reports whether the role may read records past their
+// review date.
+func (s ReadScope) IncludeExpired() bool { return s.includeExpired }
+
+// AnyCase reports whether case-only rules do not limit the role (the DPO).
+func (s ReadScope) AnyCase() bool { return s.anyCase }
+
+// Now is the instant of the decisions.
+func (s ReadScope) Now() time.Time { return s.now }
 
 // ReadScope returns the scope of principal p on the node of agency holder,
 // working case caseRef ("" for none), at now.
 func (d *Decider) ReadScope(p access.Principal, holder, caseRef string, now time.Time) ReadScope {
 	s := ReadScope{
-		Holder:         holder,
-		Country:        p.Country,
-		CaseRef:        caseRef,
-		Exercise:       p.Exercise,
-		IncludeExpired: slices.Contains(reviewRoles, p.Role),
-		AnyCase:        p.Role == access.DPO,
-		Now:            now,
+		holder:         holder,
+		country:        p.Country,
+		caseRef:        caseRef,
+		exercise:       p.Exercise,
+		includeExpired: slices.Contains(reviewRoles, p.Role),
+		anyCase:        p.Role == access.DPO,
+		now:            now,
 		role:           p.Role,
 	}
 	switch {
@@ -130,32 +168,32 @@ func (s ReadScope) Decide(env Envelope) Decision {
 	if env.check() != nil {
 		return deny(RuleEnvelopeInvalid, "The record's policy envelope is not valid.")
 	}
-	if env.Exercise && !s.Exercise {
+	if env.Exercise && !s.exercise {
 		return deny(RuleExerciseDataOutside, "Exercise data is readable only inside an exercise.")
 	}
-	if !env.Exercise && s.Exercise {
+	if !env.Exercise && s.exercise {
 		return deny(RuleRealDataInExercise, "Real data is not readable inside an exercise.")
 	}
-	own := env.Originator == s.Holder
+	own := env.Originator == s.holder
 	if !own {
-		if env.ReceivedFrom == "" || env.ReceivedFrom == s.Holder {
+		if env.ReceivedFrom == "" || env.ReceivedFrom == s.holder {
 			return deny(RuleProvenanceInconsistent, "The record names another originator but no agency it was received from.")
 		}
-		if env.TLP == TLPRed && !slices.Contains(env.TLPRecipients, s.Holder) {
+		if env.TLP == TLPRed && !slices.Contains(env.TLPRecipients, s.holder) {
 			return deny(RuleTLPRedNotNamed, "The record is TLP:RED and this agency is not a named recipient.")
 		}
-		if env.Restrictions.has(RestrictNotToCountry, s.Country) {
+		if env.Restrictions.has(RestrictNotToCountry, s.country) {
 			return deny(RuleH3NotToCountry, "The originator does not allow this record in this country.")
 		}
-		if env.Restrictions.has(RestrictNotToAgency, s.Holder) {
+		if env.Restrictions.has(RestrictNotToAgency, s.holder) {
 			return deny(RuleH3NotToAgency, "The originator does not allow this record at this agency.")
 		}
-		if !s.AnyCase && !env.Restrictions.allowsCase(s.CaseRef) {
+		if !s.anyCase && !env.Restrictions.allowsCase(s.caseRef) {
 			return deny(RuleH3CaseOnly, "The originator allows this record only in named cases; state one of them.")
 		}
 	}
-	expired := env.Expired(s.Now)
-	if expired && !s.IncludeExpired {
+	expired := env.Expired(s.now)
+	if expired && !s.includeExpired {
 		return deny(RuleExpired, "The record is past its review date; only the SPOC and the DPO may read it until it is reviewed.")
 	}
 	switch {

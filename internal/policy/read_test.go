@@ -110,7 +110,6 @@ func TestCanRead(t *testing.T) {
 
 func TestZeroReadScopeReadsNothing(t *testing.T) {
 	var s ReadScope
-	s.Holder, s.Country, s.Now = "DE-BKA", "DE", now
 	got := s.Decide(received())
 	if got.Allowed || got.Rule != RuleNoScope {
 		t.Errorf("zero scope: %+v", got)
@@ -123,11 +122,12 @@ func TestZeroReadScopeReadsNothing(t *testing.T) {
 func TestReadScopeFields(t *testing.T) {
 	var d Decider
 	s := d.ReadScope(officer("NL-NCB", "NL", access.DPO), "NL-NCB", "X-1", now)
-	if _, denied := s.Denied(); denied || !s.IncludeExpired || !s.AnyCase || s.CaseRef != "X-1" || s.Country != "NL" {
+	if _, denied := s.Denied(); denied || !s.IncludeExpired() || !s.AnyCase() || s.CaseRef() != "X-1" ||
+		s.Country() != "NL" || s.Holder() != "NL-NCB" || s.Exercise() || !s.Now().Equal(now) {
 		t.Errorf("dpo scope = %+v", s)
 	}
 	s = d.ReadScope(officer("NL-NCB", "NL", access.Investigator), "NL-NCB", "", now)
-	if s.IncludeExpired || s.AnyCase {
+	if s.IncludeExpired() || s.AnyCase() {
 		t.Errorf("investigator scope = %+v", s)
 	}
 	s = d.ReadScope(officer("NL-NCB", "NL", access.Border), "NL-NCB", "", now)
