@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"encoding/csv"
 	"encoding/json"
 	"io"
 	"testing"
@@ -73,3 +74,46 @@ func BenchmarkWriteLarge(b *testing.B) { benchmarkSize(b, Large, 1_000_000) }
 
 // BenchmarkWriteMedium is the quick version of BenchmarkWriteLarge.
 func BenchmarkWriteMedium(b *testing.B) { benchmarkSize(b, Medium, 2_000) }
+
+// BenchmarkDocumentAlerts10M writes a small scenario with ten million
+// document alerts (the alert-lookup benchmarks' data set) to io.Discard
+// and reports rows per second against encoding/csv writing a pre-built
+// row of the same shape, measured in the same run.
+//
+//	go test -run '^$' -bench DocumentAlerts10M -benchtime 1x ./internal/scenario/
+func BenchmarkDocumentAlerts10M(b *testing.B) {
+	const rows = 10_000_000
+	row := []string{"NXC3F5K81", "NL", "passport", "stolen", "2024-03-01", "NL-NCB", "NL-NCB-N1234567"}
+	csvBaseline := func() float64 {
+		w := csv.NewWriter(io.Discard)
+		start := time.Now()
+		n := 0
+		for ; time.Since(start) < time.Second; n += 10_000 {
+			for range 10_000 {
+				if err := w.Write(row); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		w.Flush()
+		return float64(n) / time.Since(start).Seconds()
+	}
+	before := csvBaseline()
+	opts := Options{Seed: 1, Countries: trio, Size: Small, DocumentAlerts: rows}
+	start := time.Now()
+	for b.Loop() {
+		m, err := Write(opts, discard)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if m.Counts.DocumentAlerts != rows {
+			b.Fatalf("%d rows, want %d", m.Counts.DocumentAlerts, rows)
+		}
+	}
+	rate := float64(rows) * float64(b.N) / time.Since(start).Seconds()
+	b.StopTimer()
+	baseline := (before + csvBaseline()) / 2
+	b.ReportMetric(rate, "rows/s")
+	b.ReportMetric(baseline, "csv-rows/s")
+	b.ReportMetric(rate/baseline, "ratio")
+}

@@ -92,17 +92,30 @@ func (g *generator) run(s sink) (*Manifest, error) {
 		m.Counts.Networks++
 
 		// Background alerts are spread over the networks so that rows the
-		// story needs are not all at the top of the file.
-		docs := append(v.docAlerts, noise.documents(g.opts.DocumentAlerts*(i+1)/cells-m.Counts.DocumentAlerts-len(v.docAlerts))...)
-		if err := s.documentAlerts(docs); err != nil {
+		// story needs are not all at the top of the file; they are made in
+		// batches so that ten million rows never sit in memory at once.
+		if err := s.documentAlerts(v.docAlerts); err != nil {
 			return nil, err
 		}
-		m.Counts.DocumentAlerts += len(docs)
-		vehs := append(v.vehAlerts, noise.vehicles(g.params.vehicleAlerts*(i+1)/cells-m.Counts.VehicleAlerts-len(v.vehAlerts))...)
-		if err := s.vehicleAlerts(vehs); err != nil {
+		m.Counts.DocumentAlerts += len(v.docAlerts)
+		for want := g.opts.DocumentAlerts * (i + 1) / cells; m.Counts.DocumentAlerts < want; {
+			batch := noise.documents(min(want-m.Counts.DocumentAlerts, noiseBatch))
+			if err := s.documentAlerts(batch); err != nil {
+				return nil, err
+			}
+			m.Counts.DocumentAlerts += len(batch)
+		}
+		if err := s.vehicleAlerts(v.vehAlerts); err != nil {
 			return nil, err
 		}
-		m.Counts.VehicleAlerts += len(vehs)
+		m.Counts.VehicleAlerts += len(v.vehAlerts)
+		for want := g.params.vehicleAlerts * (i + 1) / cells; m.Counts.VehicleAlerts < want; {
+			batch := noise.vehicles(min(want-m.Counts.VehicleAlerts, noiseBatch))
+			if err := s.vehicleAlerts(batch); err != nil {
+				return nil, err
+			}
+			m.Counts.VehicleAlerts += len(batch)
+		}
 	}
 	m.Files = []string{ManifestFile, GroundTruthFile, TimelineFile, DocumentAlertFile, VehicleAlertFile}
 	for _, a := range g.agencies {
@@ -111,18 +124,26 @@ func (g *generator) run(s sink) (*Manifest, error) {
 	return m, nil
 }
 
+// noiseBatch is how many background alerts are made and written at a time.
+const noiseBatch = 8192
+
 // noise generates background alerts: documents and vehicles reported in
 // the participating and other countries that have nothing to do with any
 // network, as most of a real alert database.
 type noise struct {
 	r          *rand.Rand
 	countries  []string
+	agencies   []string // agency id of each country
 	docSeq     int
 	vehicleSeq int
 }
 
 func newNoise(g *generator) *noise {
-	return &noise{r: rand.New(rand.NewPCG(uint64(g.opts.Seed), 0xa1e275)), countries: SupportedCountries()}
+	n := &noise{r: rand.New(rand.NewPCG(uint64(g.opts.Seed), 0xa1e275)), countries: SupportedCountries()}
+	for _, c := range n.countries {
+		n.agencies = append(n.agencies, mustCountry(c).agency.ID)
+	}
+	return n
 }
 
 func (n *noise) reportedOn() string {
@@ -135,9 +156,9 @@ func (n *noise) documents(count int) []DocumentAlert {
 	}
 	out := make([]DocumentAlert, 0, count)
 	for range count {
-		country := pick(n.r, n.countries)
-		ag, _ := AgencyFor(country)
-		a := DocumentAlert{Country: country, Type: "passport", ReportedOn: n.reportedOn(), ReportingAgency: ag.ID}
+		ci := n.r.IntN(len(n.countries))
+		country, agency := n.countries[ci], n.agencies[ci]
+		a := DocumentAlert{Country: country, Type: "passport", ReportedOn: n.reportedOn(), ReportingAgency: agency}
 		if n.r.IntN(100) < 40 {
 			if num, ok := idCardNumber(n.r, country); ok {
 				a.Type, a.DocumentNumber = "id_card", num
@@ -157,7 +178,7 @@ func (n *noise) documents(count int) []DocumentAlert {
 			a.Status = "stolen_blank"
 		}
 		n.docSeq++
-		a.AlertID = ag.ID + "-N" + strconv.Itoa(n.docSeq)
+		a.AlertID = agency + "-N" + strconv.Itoa(n.docSeq)
 		out = append(out, a)
 	}
 	return out
@@ -169,8 +190,8 @@ func (n *noise) vehicles(count int) []VehicleAlert {
 	}
 	out := make([]VehicleAlert, 0, count)
 	for range count {
-		country := pick(n.r, n.countries)
-		ag, _ := AgencyFor(country)
+		ci := n.r.IntN(len(n.countries))
+		country, agency := n.countries[ci], n.agencies[ci]
 		m := pick(n.r, vehicleModels)
 		status := "stolen"
 		if n.r.IntN(10) == 0 {
@@ -180,7 +201,7 @@ func (n *noise) vehicles(count int) []VehicleAlert {
 		out = append(out, VehicleAlert{
 			VIN: vin(n.r, m.wmi, referenceDate.Year()-n.r.IntN(12)), Plate: plate(n.r, country), Country: country,
 			Make: m.make, Model: m.model, Colour: pick(n.r, vehicleColours), Status: status,
-			ReportedOn: n.reportedOn(), ReportingAgency: ag.ID, AlertID: ag.ID + "-M" + strconv.Itoa(n.vehicleSeq),
+			ReportedOn: n.reportedOn(), ReportingAgency: agency, AlertID: agency + "-M" + strconv.Itoa(n.vehicleSeq),
 		})
 	}
 	return out
