@@ -25,54 +25,18 @@ func Seal(sender *identity.Identity, m Message, to []Recipient, now time.Time) (
 	if sender == nil || len(sender.SigningKey) != ed25519.PrivateKeySize {
 		return nil, errs.E(errs.Invalid, "sender", "sender identity has no signing key")
 	}
-	if len(m.Payload) > MaxPayload {
-		return nil, errs.E(errs.TooLarge, "envelope.payload", fmt.Sprintf("payload larger than %d bytes: send it as an attachment", MaxPayload))
+	agencies := make([]string, len(to))
+	for i, r := range to {
+		agencies[i] = r.Agency
 	}
-	if err := checkText(m.Officer, "envelope.officer"); err != nil {
+	senderKey := card.KeyIDOf(sender.Agency, sender.SigningKey.Public().(ed25519.PublicKey))
+	base, err := prepare(sender.Agency, senderKey, m, agencies, now)
+	if err != nil {
 		return nil, err
 	}
-	if len(to) == 0 {
-		return nil, errs.E(errs.Invalid, "envelope.to", "no recipients")
-	}
 	for i, r := range to {
-		for _, prev := range to[:i] {
-			if prev.Agency == r.Agency {
-				return nil, errs.E(errs.Invalid, "envelope.to["+strconv.Itoa(i)+"]", "recipient "+r.Agency+" appears twice")
-			}
-		}
-	}
-	id := m.ID
-	if id == uuid.Nil {
-		var err error
-		if id, err = uuid.NewV7(); err != nil {
-			return nil, fmt.Errorf("message id: %w", err)
-		}
-	}
-	recipients := slices.Clone(m.Recipients)
-	if len(recipients) == 0 {
-		for _, r := range to {
-			recipients = append(recipients, r.Agency)
-		}
-	}
-	base := Header{
-		ID:         id,
-		Sender:     sender.Agency,
-		SenderKey:  card.KeyIDOf(sender.Agency, sender.SigningKey.Public().(ed25519.PublicKey)),
-		Recipients: recipients,
-		Created:    time.UnixMilli(now.UnixMilli()).UTC(),
-		Type:       m.Type,
-		Thread:     m.Thread,
-		CaseRef:    m.CaseRef,
-		Handling:   slices.Clone(m.Handling),
-		TLP:        m.TLP,
-	}
-
-	// Validate every recipient before sealing to any.
-	for i, r := range to {
-		h := base
-		h.To, h.Seq = r.Agency, r.Seq
-		if err := h.validate(); err != nil {
-			return nil, err
+		if r.Seq == 0 {
+			return nil, errs.E(errs.Invalid, "envelope.seq", "sequence numbers start at 1")
 		}
 		if r.Key == nil || r.Key.KEM().ID() != suiteKEM.ID() {
 			return nil, errs.E(errs.Invalid, "envelope.to["+strconv.Itoa(i)+"]", "recipient's HPKE key is not an X-Wing public key")
@@ -90,6 +54,67 @@ func Seal(sender *identity.Identity, m Message, to []Recipient, now time.Time) (
 		out[i] = w
 	}
 	return out, nil
+}
+
+// Check reports whether Seal would accept m from the agency sender to the
+// agencies in to, without sealing anything. An outbox calls it when it
+// queues a message that it seals later, so that a queued message cannot
+// fail to seal. Errors are those of Seal.
+func Check(sender string, m Message, to []string) error {
+	_, err := prepare(sender, card.KeyID{}, m, to, time.Now())
+	return err
+}
+
+// prepare validates m and the addressees and returns the header the
+// envelopes share, without To, Seq and the two hashes. A zero m.ID gets a
+// new UUIDv7.
+func prepare(sender string, senderKey card.KeyID, m Message, to []string, now time.Time) (Header, error) {
+	if len(m.Payload) > MaxPayload {
+		return Header{}, errs.E(errs.TooLarge, "envelope.payload", fmt.Sprintf("payload larger than %d bytes: send it as an attachment", MaxPayload))
+	}
+	if err := checkText(m.Officer, "envelope.officer"); err != nil {
+		return Header{}, err
+	}
+	if len(to) == 0 {
+		return Header{}, errs.E(errs.Invalid, "envelope.to", "no recipients")
+	}
+	for i, r := range to {
+		if slices.Contains(to[:i], r) {
+			return Header{}, errs.E(errs.Invalid, "envelope.to["+strconv.Itoa(i)+"]", "recipient "+r+" appears twice")
+		}
+	}
+	id := m.ID
+	if id == uuid.Nil {
+		var err error
+		if id, err = uuid.NewV7(); err != nil {
+			return Header{}, fmt.Errorf("message id: %w", err)
+		}
+	}
+	recipients := slices.Clone(m.Recipients)
+	if len(recipients) == 0 {
+		recipients = slices.Clone(to)
+	}
+	base := Header{
+		ID:         id,
+		Sender:     sender,
+		SenderKey:  senderKey,
+		Recipients: recipients,
+		Created:    time.UnixMilli(now.UnixMilli()).UTC(),
+		Type:       m.Type,
+		Thread:     m.Thread,
+		CaseRef:    m.CaseRef,
+		Handling:   slices.Clone(m.Handling),
+		TLP:        m.TLP,
+	}
+	// Validate the header as every recipient will get it.
+	for _, r := range to {
+		h := base
+		h.To, h.Seq = r, 1
+		if err := h.validate(); err != nil {
+			return Header{}, err
+		}
+	}
+	return base, nil
 }
 
 // sealOne builds one envelope. h is complete but for the two hashes.
