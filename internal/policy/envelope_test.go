@@ -418,4 +418,12 @@ func TestPurposes(t *testing.T) {
 	if Purpose("Training").Valid() {
 		t.Error("purposes are case-sensitive")
 	}
+	for _, p := range Purposes {
+		if got, err := ParsePurpose(string(p)); err != nil || got != p {
+			t.Errorf("ParsePurpose(%q) = %q, %v", p, got, err)
+		}
+	}
+	if _, err := ParsePurpose("curiosity"); !errs.Is(err, errs.Invalid) || errs.FieldOf(err) != "purpose" {
+		t.Errorf("ParsePurpose(curiosity) = %v", err)
+	}
 }

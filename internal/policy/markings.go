@@ -228,6 +228,15 @@ func (p Purpose) index() int {
 // Valid reports whether p is in the vocabulary.
 func (p Purpose) Valid() bool { return p.index() >= 0 }
 
+// ParsePurpose validates a purpose name.
+func ParsePurpose(s string) (Purpose, error) {
+	if p := Purpose(s); p.Valid() {
+		return p, nil
+	}
+	return "", errs.E(errs.Invalid, "purpose", "unknown purpose (want one of criminal-investigation, crime-prevention, "+
+		"counter-terrorism, cybercrime, asset-recovery, judicial-cooperation, border-control, missing-person, training)")
+}
+
 // CombatsCrime reports whether p is a purpose of preventing or combating
 // crime, the only purposes an H0 record may serve. Border control and
 // missing persons are not: a border check or a search for a missing person
