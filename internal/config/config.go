@@ -10,13 +10,12 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"time"
 
 	"github.com/liaison-project/liaison/internal/db"
 	"github.com/liaison-project/liaison/internal/errs"
-	"github.com/liaison-project/liaison/internal/ftm"
+	"github.com/liaison-project/liaison/internal/policy"
 )
 
 // FileName is the configuration file inside a node directory.
@@ -125,12 +124,10 @@ func (d Duration) Or(def time.Duration) time.Duration {
 	return time.Duration(d)
 }
 
-var agencyIDPattern = regexp.MustCompile(`^[A-Z0-9]+(-[A-Z0-9]+)*$`)
-
-// ValidateAgencyID checks an agency id: upper-case letters, digits and
-// single dashes, 2 to 32 characters.
+// ValidateAgencyID checks an agency id (policy.ValidAgencyID: 2–32
+// upper-case letters, digits and dashes).
 func ValidateAgencyID(id string) error {
-	if len(id) < 2 || len(id) > 32 || !agencyIDPattern.MatchString(id) {
+	if !policy.ValidAgencyID(id) {
 		return errs.E(errs.Invalid, "agency", fmt.Sprintf("agency id %q must be 2-32 upper-case letters, digits and dashes, e.g. NL-NCB", id))
 	}
 	return nil
@@ -138,7 +135,7 @@ func ValidateAgencyID(id string) error {
 
 // ValidateCountry checks an ISO 3166-1 alpha-2 country code (upper case).
 func ValidateCountry(cc string) error {
-	if cc != strings.ToUpper(cc) || !ftm.IsCountry(cc) {
+	if !policy.ValidCountry(cc) {
 		return errs.E(errs.Invalid, "country", fmt.Sprintf("%q is not an ISO 3166-1 alpha-2 country code", cc))
 	}
 	return nil

@@ -20,6 +20,7 @@ func TestPure(t *testing.T) {
 		"strconv": true, "strings": true, "time": true, "unicode/utf8": true,
 		"github.com/liaison-project/liaison/internal/access": true,
 		"github.com/liaison-project/liaison/internal/errs":   true,
+		"github.com/liaison-project/liaison/internal/ftm":    true,
 	}
 	files, err := filepath.Glob("*.go")
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/liaison-project/liaison/internal/errs"
 	"github.com/liaison-project/liaison/internal/identity"
+	"github.com/liaison-project/liaison/internal/policy"
 )
 
 var t0 = time.Date(2026, 3, 1, 9, 30, 0, 0, time.UTC)
@@ -281,12 +282,12 @@ func TestCheckCountry(t *testing.T) {
 }
 
 func TestCheckAgencyID(t *testing.T) {
-	for _, ok := range []string{"NL-NCB", "DE-BKA", "EUROPOL", "FR.OCRGDF", "X1"} {
+	for _, ok := range []string{"NL-NCB", "DE-BKA", "EUROPOL", "FR-OCRGDF", "X1"} {
 		if err := CheckAgencyID(ok); err != nil {
 			t.Errorf("CheckAgencyID(%q): %v", ok, err)
 		}
 	}
-	for _, bad := range []string{"", "N", "nl-ncb", "-NL", "NL NCB", "NL/NCB", strings.Repeat("A", MaxAgencyIDLen+1), "NL\u00c9"} {
+	for _, bad := range []string{"", "N", "nl-ncb", "-NL", "NL NCB", "NL/NCB", "FR.OCRGDF", strings.Repeat("A", policy.MaxAgencyIDLen+1), "NL\u00c9"} {
 		if CheckAgencyID(bad) == nil {
 			t.Errorf("CheckAgencyID(%q) accepted", bad)
 		}

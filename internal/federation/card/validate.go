@@ -11,31 +11,17 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"golang.org/x/text/language"
-
 	"github.com/liaison-project/liaison/internal/errs"
 	"github.com/liaison-project/liaison/internal/identity"
+	"github.com/liaison-project/liaison/internal/policy"
 )
 
-// MaxAgencyIDLen is the longest agency id.
-const MaxAgencyIDLen = 64
-
-// CheckAgencyID validates an agency id: 2 to 64 characters, upper-case ASCII
-// letters, digits, '-', '.' and '_', starting with a letter or digit (e.g.
-// "NL-NCB", "DE-BKA", "EUROPOL"). Upper case only, so that two ids never
-// differ just by case.
+// CheckAgencyID validates an agency id with the one rule the whole node
+// uses (policy.ValidAgencyID: 2–32 upper-case letters, digits and dashes,
+// e.g. "NL-NCB").
 func CheckAgencyID(s string) error {
-	if len(s) < 2 || len(s) > MaxAgencyIDLen {
-		return errs.Invalidf("agency", "agency id must have 2 to %d characters", MaxAgencyIDLen)
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		case i > 0 && (c == '-' || c == '.' || c == '_'):
-		default:
-			return errs.Invalidf("agency", "agency id %q: only A-Z, 0-9 and, after the first character, '-', '.', '_' are allowed", s)
-		}
+	if !policy.ValidAgencyID(s) {
+		return errs.Invalidf("agency", "agency id %q must be 2 to %d upper-case letters, digits and dashes, e.g. NL-NCB", s, policy.MaxAgencyIDLen)
 	}
 	return nil
 }
@@ -43,17 +29,10 @@ func CheckAgencyID(s string) error {
 // CheckCountry validates an ISO 3166-1 alpha-2 country code in upper case;
 // "EU" is accepted for bodies of the European Union (Europol, Eurojust).
 func CheckCountry(s string) error {
-	if s == "EU" {
+	if s == "EU" || policy.ValidCountry(s) {
 		return nil
 	}
-	if len(s) != 2 || s[0] < 'A' || s[0] > 'Z' || s[1] < 'A' || s[1] > 'Z' {
-		return errs.Invalidf("country", "country must be an upper-case ISO 3166-1 alpha-2 code, got %q", s)
-	}
-	r, err := language.ParseRegion(s)
-	if err != nil || !r.IsCountry() || r.Canonicalize().String() != s {
-		return errs.Invalidf("country", "%q is not an assigned ISO 3166-1 alpha-2 country code", s)
-	}
-	return nil
+	return errs.Invalidf("country", "%q is not an upper-case, assigned ISO 3166-1 alpha-2 country code", s)
 }
 
 // validate checks every field's syntax and size, that the keys have the

@@ -23,6 +23,10 @@ func TestDeps(t *testing.T) {
 		module + "internal/identity":            true,
 		module + "internal/federation/card":     true,
 		module + "internal/federation/envelope": true,
+		// The card validates agency ids and countries with the node-wide rules.
+		module + "internal/policy": true,
+		module + "internal/access": true,
+		module + "internal/ftm":    true,
 	}
 	forbidden := map[string]string{
 		"net/http":     "no network I/O: transport builds on this package",
@@ -34,7 +38,7 @@ func TestDeps(t *testing.T) {
 			t.Errorf("depends on %s: %s", p, why)
 		}
 		if strings.HasPrefix(p, module) && !allowedInternal[p] {
-			t.Errorf("depends on %s, outside errs, identity and federation/card", p)
+			t.Errorf("depends on %s, outside errs, identity, policy and federation/card", p)
 		}
 	}
 }

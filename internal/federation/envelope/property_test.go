@@ -10,7 +10,7 @@ import (
 )
 
 var (
-	genAgency = rapid.StringMatching(`[A-Z0-9][A-Z0-9._-]{1,20}`)
+	genAgency = rapid.StringMatching(`[A-Z0-9]{1,8}(-[A-Z0-9]{1,8}){0,2}[A-Z0-9]`)
 	genText   = rapid.StringMatching(`([!-~][ -~]{0,30}[!-~])?`)
 	genLabel  = rapid.StringMatching(`[A-Za-z0-9][A-Za-z0-9:+._/-]{0,20}`)
 	genType   = rapid.SampledFrom(append(KnownTypes, "acme.case-note", "x2"))
