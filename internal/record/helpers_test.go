@@ -196,3 +196,58 @@ func (e *env) count(t testing.TB, q string, args ...any) int {
 	}
 	return n
 }
+
+// insertRaw stores a record with any structurally valid envelope (a copy,
+// one past its review date, …) directly, as received copies and old
+// records end up in storage. Entities go through the FtM decoder.
+func insertRaw(t testing.TB, e *env, title string, envl policy.Envelope, ents ...ftm.Entity) string {
+	t.Helper()
+	raw := make([]json.RawMessage, len(ents))
+	for i, en := range ents {
+		b, err := json.Marshal(en)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw[i] = b
+	}
+	decoded, _, err := decodeEntities(raw, ftm.DecodeOptions{}, false)
+	if err != nil {
+		t.Fatalf("decode entities: %v", err)
+	}
+	id, err := newID()
+	if err != nil {
+		t.Fatal(err)
+	}
+	envl.ReviewDate = micro(envl.ReviewDate)
+	if err := envl.ValidateStored(); err != nil {
+		t.Fatalf("envelope: %v", err)
+	}
+	now := micro(e.clock.Now())
+	r := &Record{ID: id, Version: 1, State: StateActive, Title: title, Entities: decoded, Envelope: envl, CreatedAt: now, UpdatedAt: now}
+	for _, en := range decoded {
+		if isPerson(en.Schema) {
+			if r.DataSubjects == nil {
+				r.DataSubjects = map[string]policy.DataSubjectCategory{}
+			}
+			r.DataSubjects[en.ID] = policy.CategoryOther
+		}
+	}
+	if envl.IsCopy() {
+		r.Provenance = &Provenance{From: envl.ReceivedFrom, OriginVersion: 1, ReceivedAt: now}
+	}
+	x, err := buildIndex(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = e.db.Write(context.Background(), func(tx *db.Tx) error {
+		rid, err := insertRecord(context.Background(), tx, r, ChangeReceive, x)
+		if err != nil {
+			return err
+		}
+		return insertIndexes(context.Background(), tx, []indexed{{rid, x}})
+	})
+	if err != nil {
+		t.Fatalf("insert record: %v", err)
+	}
+	return id
+}
