@@ -62,10 +62,10 @@
 //	DZ DZ-DGSN    AL AL-ASP    GB GB-NCA     US US-FBI
 //
 // The first country's agency leads the story investigation. An agency
-// holds a member if he lives in its country, and others with a probability
-// that depends on his role; it knows each of his documents, accounts and
-// relations with a probability, more where the thing is registered in its
-// country; a payment is known to the agencies of both banks' countries; a
+// holds the members who live in its country, and others with a probability
+// that depends on their role; it knows each of their documents, accounts
+// and relations with a probability, more where the thing is registered in
+// its country; a payment is known to the agencies of both banks' countries; a
 // movement to the agencies at either end. An agency that holds a relation,
 // payment or movement also holds (with little detail) what it must
 // reference. Each agency's holding of a network is split into records:
@@ -88,16 +88,16 @@
 //
 // # On-disk layout
 //
-//	scenario.json            Manifest: format, options, reference date, agencies, story, counts, files
-//	<AGENCY-ID>/records.jsonl one Record per line: id, agency, case_ref, title, narrative,
-//	                         created, synthetic, envelope (handling H0–H3, TLP, evaluation,
-//	                         purpose, legal basis, review date, data-subject categories),
-//	                         entities (FtM JSON: {"id","schema","properties"})
-//	ground_truth.json        {"format","seed","clusters":[{"id","schema","role","members":[entity ids]}]},
-//	                         one cluster per line; every emitted entity is in exactly one cluster
-//	timeline.jsonl           one TimelineEvent per line, by offset in seconds
-//	alerts.csv               document alerts: document_number,country,type,status,reported_on,reporting_agency,alert_id
-//	vehicle_alerts.csv       vehicle alerts: vin,plate,country,make,model,colour,status,reported_on,reporting_agency,alert_id
+//	scenario.json              Manifest: format, options, reference date, agencies, story, counts, files
+//	<AGENCY-ID>/records.jsonl  one Record per line: id, agency, case_ref, title, narrative,
+//	                           created, synthetic, envelope (handling H0–H3, TLP, evaluation,
+//	                           purpose, legal basis, review date, data-subject categories),
+//	                           entities (FtM JSON: {"id","schema","properties"})
+//	ground_truth.json          {"format","seed","clusters":[{"id","schema","role","members":[entity ids]}]},
+//	                           one cluster per line; every emitted entity is in exactly one cluster
+//	timeline.jsonl             one TimelineEvent per line, by offset in seconds
+//	alerts.csv                 document alerts: document_number,country,type,status,reported_on,reporting_agency,alert_id
+//	vehicle_alerts.csv         vehicle alerts: vin,plate,country,make,model,colour,status,reported_on,reporting_agency,alert_id
 //
 // Pure FtM lines for other tools: jq -c '.entities[]' < NL-NCB/records.jsonl.
 // All dates lie before the fixed reference date 2025-06-02.
