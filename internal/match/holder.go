@@ -63,7 +63,8 @@ func (h *Holder) AddEpoch(k *EpochKey) error {
 }
 
 // DropExpired forgets every epoch key whose window has ended and returns the
-// epochs dropped, oldest first. The caller must also delete the stored keys:
+// epochs dropped, oldest first. The caller must also delete the stored keys
+// and discard the views of those epochs (a [View] keeps its epoch's key):
 // only then are the partner tables of those epochs dead dictionaries.
 func (h *Holder) DropExpired() []EpochID {
 	now := h.now()

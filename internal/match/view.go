@@ -118,7 +118,7 @@ func (v *View) Add(k Key) (Ref, error) {
 		if sealed != e.Sealed {
 			return Ref{}, errCollision
 		}
-		return ref, v.addRef(e.Tag)
+		return v.addRef(e.Tag, ref)
 	}
 	if sealed, ok := v.published.get(e.Tag); ok {
 		if _, dummy := v.dummies[e.Tag]; dummy || sealed != e.Sealed {
@@ -129,7 +129,7 @@ func (v *View) Add(k Key) (Ref, error) {
 			v.real++
 			return ref, nil
 		}
-		return ref, v.addRef(e.Tag)
+		return v.addRef(e.Tag, ref)
 	}
 	v.added[e.Tag] = e.Sealed
 	v.real++
@@ -140,12 +140,14 @@ func (v *View) Add(k Key) (Ref, error) {
 // tag, about 2^-96 per pair, so a bug rather than bad luck.
 var errCollision = errs.E(errs.Internal, "view", "tag collision in partner view")
 
-func (v *View) addRef(t Tag) error {
+// addRef counts one more record holding the value of tag t, whose
+// reference is ref. Caller holds mu.
+func (v *View) addRef(t Tag, ref Ref) (Ref, error) {
 	if v.extraRefs[t] == math.MaxUint32 {
-		return errs.E(errs.Conflict, "view", "too many records share one identifier value")
+		return Ref{}, errs.E(errs.Conflict, "view", "too many records share one identifier value")
 	}
 	v.extraRefs[t]++
-	return nil
+	return ref, nil
 }
 
 // present reports whether a real entry e is in the view now. Caller holds mu.
