@@ -103,6 +103,7 @@ func (c Config) withDefaults() Config {
 	def(&l.MaxTextLen, DefaultMaxTextLen)
 	def(&l.MaxAttachments, DefaultMaxAttachments)
 	def(&l.MaxImportErrors, DefaultMaxImportErrors)
+	def(&l.Decode.MaxLineBytes, ftm.DefaultMaxLineBytes)
 	l.Decode.Strict, l.Decode.Normalize = false, true
 	return c
 }

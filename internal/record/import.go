@@ -427,7 +427,6 @@ func newGroupReader(r io.Reader, opts ImportOptions, lim Limits) *groupReader {
 	lim = Config{Limits: lim}.withDefaults().Limits
 	dopts := lim.Decode
 	dopts.Strict, dopts.Normalize = opts.Strict, true
-	dopts.MaxLineBytes = max(dopts.MaxLineBytes, ftm.DefaultMaxLineBytes)
 	first := max(opts.FirstLine, 1)
 	feed := bytes.NewReader(nil)
 	return &groupReader{
