@@ -9,23 +9,24 @@
 // alert's normalised key (kind, country, number) is hashed with a per-index
 // random [maphash.Seed]; the hash picks a slot in an open-addressing table
 // of 8-byte entries (linear probing, load ≤ 0.8) that pack a 32-bit
-// fingerprint of the hash with the number of a compact record. A miss
-// reads one or two cache lines of the table and stops at an empty slot;
-// records are touched only when a fingerprint matches, and a candidate is
-// confirmed by comparing the full key bytes, so fingerprint collisions
-// never produce a false hit.
+// fingerprint of the hash with the offset of the alert's entry in a byte
+// arena. A miss reads one or two cache lines of the table and stops at an
+// empty slot; the arena is touched only when a fingerprint matches, and a
+// candidate is confirmed by comparing the full key bytes, so fingerprint
+// collisions never produce a false hit. A hit costs one more cache miss.
 //
-// Records are 12 bytes: the offset of the key and the originator's
-// reference in a byte arena, the status, the document type and the number
-// of an interned (action, contact) pair. At 10 million document alerts the
-// index takes about 40–50 bytes per alert (see docs/benchmarks/notice.md),
-// against well over 100 for a Go map from key string to record.
+// An arena entry is an 8-byte header (key and reference lengths, status,
+// document type, number of an interned (action, contact) pair), the key
+// and the originator's reference. At 10 million document alerts with
+// 11-byte references the index holds about 45 bytes per alert (see
+// docs/benchmarks/notice.md), against about 60 for a bare Go map from key
+// string to a number.
 //
 // Keys are unique: adding an alert whose key is already indexed replaces
 // it (a document first reported lost and then revoked has one entry).
-// Removal frees the record and shifts the probe sequence back, so there
-// are no tombstones; arena space is reclaimed by compaction once half of
-// it is dead.
+// Removal shifts the probe sequence back, so there are no tombstones; arena
+// space of removed and replaced entries is reclaimed by compaction once
+// half of the arena is dead.
 //
 // Persons are indexed by the match keys of internal/names (transliterated
 // skeleton and tokens with the full date of birth, phonetic codes with the
@@ -39,6 +40,7 @@ package lookup
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"hash/maphash"
 	"math"
@@ -79,14 +81,12 @@ type Index struct {
 	mu   sync.RWMutex
 	seed maphash.Seed
 
-	slots []uint64 // 0: empty; else fingerprint<<32 | record number+1
+	slots []uint64 // 0: empty; else fingerprint<<32 | arena offset of the entry
 	mask  uint64
-	used  int
+	used  int // occupied slots: indexed keys
 
-	recs    []record
-	free    []uint32 // numbers of freed records, reused first
-	arena   []byte   // key bytes, then reference bytes, of every record
-	garbage int      // arena bytes of removed or replaced records
+	arena   []byte // entries (see entry), after one reserved byte so no offset is 0
+	garbage int    // arena bytes of removed or replaced entries
 
 	infos   []info
 	infoIDs map[info]uint32
@@ -96,15 +96,36 @@ type Index struct {
 	byNotice map[string][]string      // notice id → its match key values
 }
 
-// record is one indexed key. dead records have keyLen 0.
-type record struct {
-	off     uint32 // arena offset of the key, followed by the reference
-	keyLen  uint8
-	refLen  uint8
-	status  uint8 // index into statuses
-	docType uint8 // index into docTypes
-	info    uint32
+// An entry in the arena is a header of entryHeader bytes, the key and the
+// reference:
+//
+//	[0] key length  [1] reference length  [2] status  [3] document type
+//	[4:8] instruction number, little-endian
+const entryHeader = 8
+
+// entry is a view of one arena entry.
+type entry struct {
+	keyLen, refLen  int
+	status, docType uint8
+	info            uint32
+	key, ref        []byte
 }
+
+func (x *Index) entryAt(off uint32) entry {
+	h := x.arena[off : off+entryHeader]
+	e := entry{keyLen: int(h[0]), refLen: int(h[1]), status: h[2], docType: h[3], info: binary.LittleEndian.Uint32(h[4:])}
+	start := int(off) + entryHeader
+	e.key = x.arena[start : start+e.keyLen]
+	e.ref = x.arena[start+e.keyLen : start+e.keyLen+e.refLen]
+	return e
+}
+
+func (x *Index) keyAt(off uint32) []byte {
+	start := int(off) + entryHeader
+	return x.arena[start : start+int(x.arena[off])]
+}
+
+func (e entry) size() int { return entryHeader + e.keyLen + e.refLen }
 
 // info is the instruction shared by many alerts of one originator.
 type info struct{ action, contact string }
@@ -132,10 +153,7 @@ func New(opts Options) *Index {
 	}
 	x.slots = make([]uint64, size)
 	x.mask = uint64(size - 1)
-	if opts.ExpectedAlerts > 0 {
-		x.recs = make([]record, 0, opts.ExpectedAlerts)
-		x.arena = make([]byte, 0, opts.ExpectedAlerts*16)
-	}
+	x.arena = make([]byte, 1, max(1, opts.ExpectedAlerts*(entryHeader+24)))
 	return x
 }
 
@@ -163,7 +181,7 @@ func (h Hit) Instruction() string {
 func (x *Index) Len() int {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	return len(x.recs) - len(x.free)
+	return x.used
 }
 
 // Add indexes an alert, replacing any alert with the same key. Object
@@ -285,13 +303,11 @@ func (x *Index) probe(key []byte, h uint64) (slot uint64, found bool) {
 		if s == 0 {
 			return i, false
 		}
-		if s>>32 == fp && bytes.Equal(x.keyOf(x.recs[uint32(s)-1]), key) {
+		if s>>32 == fp && bytes.Equal(x.keyAt(uint32(s)), key) {
 			return i, true
 		}
 	}
 }
-
-func (x *Index) keyOf(r record) []byte { return x.arena[r.off : r.off+uint32(r.keyLen)] }
 
 func (x *Index) find(key []byte) (Hit, bool, error) {
 	h := x.hash(key)
@@ -301,28 +317,27 @@ func (x *Index) find(key []byte) (Hit, bool, error) {
 	if !found {
 		return Hit{}, false, nil
 	}
-	return x.hitOf(x.recs[uint32(x.slots[i])-1]), true, nil
+	return x.hitOf(x.entryAt(uint32(x.slots[i]))), true, nil
 }
 
-func (x *Index) hitOf(r record) Hit {
-	key := x.keyOf(r)
-	in := x.infos[r.info]
+func (x *Index) hitOf(e entry) Hit {
+	in := x.infos[e.info]
 	h := Hit{
-		Status:       statuses[r.status],
-		DocumentType: docTypes[r.docType],
+		Status:       statuses[e.status],
+		DocumentType: docTypes[e.docType],
 		Action:       in.action,
 		Contact:      in.contact,
 	}
-	if r.refLen > 0 {
-		h.Reference = string(x.arena[r.off+uint32(r.keyLen) : r.off+uint32(r.keyLen)+uint32(r.refLen)])
+	if e.refLen > 0 {
+		h.Reference = string(e.ref)
 	}
 	// The number is not copied into the hit: the caller has it, and a hit
 	// that does not allocate keeps lookups cheap on a large heap.
-	switch key[0] {
+	switch e.key[0] {
 	case keyDocument:
-		h.Kind, h.Country = notice.TravelDocument, countryString(key[1], key[2])
+		h.Kind, h.Country = notice.TravelDocument, countryString(e.key[1], e.key[2])
 	case keyPlate:
-		h.Kind, h.Country = notice.Vehicle, countryString(key[1], key[2])
+		h.Kind, h.Country = notice.Vehicle, countryString(e.key[1], e.key[2])
 	case keyVIN:
 		h.Kind = notice.Vehicle
 	}
@@ -336,13 +351,12 @@ func (x *Index) put(key, ref []byte, status, docType uint8, infoID uint32) error
 	if !found {
 		return x.insertAt(i, h, key, ref, status, docType, infoID)
 	}
-	if err := x.checkArena(len(key) + len(ref)); err != nil {
+	off, err := x.appendEntry(key, ref, status, docType, infoID)
+	if err != nil {
 		return err
 	}
-	n := uint32(x.slots[i]) - 1
-	old := x.recs[n]
-	x.garbage += int(old.keyLen) + int(old.refLen)
-	x.recs[n] = x.appendRecord(key, ref, status, docType, infoID)
+	x.garbage += x.entryAt(uint32(x.slots[i])).size()
+	x.slots[i] = h>>32<<32 | uint64(off)
 	x.maybeCompact()
 	return nil
 }
@@ -350,21 +364,11 @@ func (x *Index) put(key, ref []byte, status, docType uint8, infoID uint32) error
 // insertAt adds a new key at the empty slot i found by probe. The caller
 // holds the write lock.
 func (x *Index) insertAt(i, h uint64, key, ref []byte, status, docType uint8, infoID uint32) error {
-	if err := x.checkArena(len(key) + len(ref)); err != nil {
+	off, err := x.appendEntry(key, ref, status, docType, infoID)
+	if err != nil {
 		return err
 	}
-	var n uint32
-	if k := len(x.free); k > 0 {
-		n, x.free = x.free[k-1], x.free[:k-1]
-		x.recs[n] = x.appendRecord(key, ref, status, docType, infoID)
-	} else {
-		if len(x.recs) >= math.MaxUint32-1 {
-			return errs.E(errs.TooLarge, "", "the lookup index is full")
-		}
-		n = uint32(len(x.recs))
-		x.recs = append(x.recs, x.appendRecord(key, ref, status, docType, infoID))
-	}
-	x.slots[i] = h>>32<<32 | uint64(n+1)
+	x.slots[i] = h>>32<<32 | uint64(off)
 	x.used++
 	if float64(x.used) > float64(len(x.slots))*maxLoad {
 		x.grow()
@@ -372,18 +376,16 @@ func (x *Index) insertAt(i, h uint64, key, ref []byte, status, docType uint8, in
 	return nil
 }
 
-func (x *Index) checkArena(more int) error {
-	if len(x.arena)+more > math.MaxUint32 {
-		return errs.E(errs.TooLarge, "", "the lookup index is full (4 GiB of keys)")
+// appendEntry stores an entry in the arena and returns its offset.
+func (x *Index) appendEntry(key, ref []byte, status, docType uint8, infoID uint32) (uint32, error) {
+	off := len(x.arena)
+	if off+entryHeader+len(key)+len(ref) > math.MaxUint32 {
+		return 0, errs.E(errs.TooLarge, "", "the lookup index is full (4 GiB of entries)")
 	}
-	return nil
-}
-
-// appendRecord stores key and ref in the arena and returns their record.
-func (x *Index) appendRecord(key, ref []byte, status, docType uint8, infoID uint32) record {
-	r := record{off: uint32(len(x.arena)), keyLen: uint8(len(key)), refLen: uint8(len(ref)), status: status, docType: docType, info: infoID}
+	x.arena = append(x.arena, byte(len(key)), byte(len(ref)), status, docType)
+	x.arena = binary.LittleEndian.AppendUint32(x.arena, infoID)
 	x.arena = append(append(x.arena, key...), ref...)
-	return r
+	return uint32(off), nil
 }
 
 // delete removes key, shifting later entries of its probe sequence back so
@@ -393,17 +395,13 @@ func (x *Index) delete(key []byte) {
 	if !found {
 		return
 	}
-	n := uint32(x.slots[i]) - 1
-	r := x.recs[n]
-	x.garbage += int(r.keyLen) + int(r.refLen)
-	x.recs[n] = record{}
-	x.free = append(x.free, n)
+	x.garbage += x.entryAt(uint32(x.slots[i])).size()
 	x.used--
 	// Backward-shift deletion: move each following entry whose home slot
 	// is not cyclically within (hole, j] into the hole.
 	hole := i
 	for j := (i + 1) & x.mask; x.slots[j] != 0; j = (j + 1) & x.mask {
-		home := x.hash(x.keyOf(x.recs[uint32(x.slots[j])-1])) & x.mask
+		home := x.hash(x.keyAt(uint32(x.slots[j]))) & x.mask
 		if (j-home)&x.mask >= (j-hole)&x.mask {
 			x.slots[hole] = x.slots[j]
 			hole = j
@@ -422,12 +420,11 @@ func (x *Index) grow() {
 		if s == 0 {
 			continue
 		}
-		h := x.hash(x.keyOf(x.recs[uint32(s)-1]))
-		i := h & x.mask
+		i := x.hash(x.keyAt(uint32(s))) & x.mask
 		for x.slots[i] != 0 {
 			i = (i + 1) & x.mask
 		}
-		x.slots[i] = h>>32<<32 | s&math.MaxUint32
+		x.slots[i] = s
 	}
 }
 
@@ -448,23 +445,18 @@ func (x *Index) Compact() {
 }
 
 func (x *Index) compact() {
-	live := len(x.arena) - x.garbage
-	arena := make([]byte, 0, live)
-	for n := range x.recs {
-		r := &x.recs[n]
-		if r.keyLen == 0 {
+	arena := make([]byte, 1, len(x.arena)-x.garbage)
+	for i, s := range x.slots {
+		if s == 0 {
 			continue
 		}
-		end := r.off + uint32(r.keyLen) + uint32(r.refLen)
+		e := x.entryAt(uint32(s))
 		off := len(arena)
-		arena = append(arena, x.arena[r.off:end]...)
-		r.off = uint32(off)
+		arena = append(arena, x.arena[uint32(s):int(uint32(s))+e.size()]...)
+		x.slots[i] = s>>32<<32 | uint64(off)
 	}
 	x.arena = arena
 	x.garbage = 0
-	if cap(x.recs) > len(x.recs) {
-		x.recs = append(make([]record, 0, len(x.recs)), x.recs...)
-	}
 }
 
 // internInfo returns the number of an (action, contact) pair, adding it if
@@ -514,7 +506,7 @@ func (x *Index) Stats() Stats {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	return Stats{
-		Keys: len(x.recs) - len(x.free), Slots: len(x.slots),
+		Keys: x.used, Slots: len(x.slots),
 		ArenaBytes: len(x.arena), DeadBytes: x.garbage,
 		Infos: len(x.infos), Persons: len(x.byNotice),
 	}

@@ -58,16 +58,13 @@ func (x *Index) WriteSnapshot(w io.Writer) error {
 		uvarint(uint64(len(in.contact)))
 		bw.WriteString(in.contact)
 	}
-	uvarint(uint64(len(x.recs) - len(x.free)))
-	for _, r := range x.recs {
-		if r.keyLen == 0 {
+	uvarint(uint64(x.used))
+	for _, s := range x.slots {
+		if s == 0 {
 			continue
 		}
-		var head [8]byte
-		head[0], head[1], head[2], head[3] = r.keyLen, r.refLen, r.status, r.docType
-		binary.LittleEndian.PutUint32(head[4:], r.info)
-		bw.Write(head[:])
-		bw.Write(x.arena[r.off : r.off+uint32(r.keyLen)+uint32(r.refLen)])
+		// An arena entry is already in the snapshot's record layout.
+		bw.Write(x.arena[uint32(s) : int(uint32(s))+x.entryAt(uint32(s)).size()])
 	}
 	if err := bw.Flush(); err != nil { // bufio keeps the first write error
 		return fmt.Errorf("writing lookup snapshot: %w", err)
