@@ -37,10 +37,13 @@ type tree struct {
 	size   uint64
 	rng    *compact.Range // compact range of [0, size)
 	levels [][][32]byte   // levels[l-memLevel][i] is node (l, i); complete nodes only
+
+	cacheMu sync.Mutex
+	cache   map[uint64][][32]byte // leaf blocks by block number
 }
 
 func newTree(leaves leafSource) *tree {
-	return &tree{leaves: leaves, rng: rangeFactory.NewEmptyRange(0)}
+	return &tree{leaves: leaves, rng: rangeFactory.NewEmptyRange(0), cache: map[uint64][][32]byte{}}
 }
 
 // Size is the number of integrated leaves.
@@ -157,26 +160,54 @@ func (t *tree) nodeHashes(ctx context.Context, size uint64, ids []compact.NodeID
 	}
 	t.mu.RUnlock()
 
-	blocks := map[uint64][][32]byte{}
 	for _, i := range low {
 		id := ids[i]
 		begin, end := id.Coverage()
 		b := begin / blockSize
-		leaves, ok := blocks[b]
-		if !ok {
-			// Read the block up to the tree size only: a partial last block
-			// has nothing beyond it yet.
-			var err error
-			leaves, err = t.leaves(ctx, b*blockSize, min((b+1)*blockSize, size))
-			if err != nil {
-				return nil, err
-			}
-			blocks[b] = leaves
+		leaves, err := t.block(ctx, b, end-b*blockSize)
+		if err != nil {
+			return nil, err
 		}
 		off := begin - b*blockSize
 		out[i] = subtreeHash(leaves[off : off+(end-begin)])
 	}
 	return out, nil
+}
+
+// blockCacheSize bounds the leaf blocks kept: 256 blocks of 16 hashes are
+// 128 KiB. Exports walk blocks in order and every proof against a
+// checkpoint needs that checkpoint's last block, so a small cache serves
+// most reads.
+const blockCacheSize = 256
+
+// block returns at least the first n leaf hashes of block b. Leaves never
+// change once integrated, so a cached block is good for any n it covers.
+func (t *tree) block(ctx context.Context, b, n uint64) ([][32]byte, error) {
+	t.cacheMu.Lock()
+	leaves, ok := t.cache[b]
+	t.cacheMu.Unlock()
+	if ok && uint64(len(leaves)) >= n {
+		return leaves, nil
+	}
+	// Read up to the integrated size only: a partial last block has
+	// nothing beyond it yet.
+	leaves, err := t.leaves(ctx, b*blockSize, min((b+1)*blockSize, t.Size()))
+	if err != nil {
+		return nil, err
+	}
+	if uint64(len(leaves)) < n {
+		return nil, fmt.Errorf("leaf block %d has %d leaves, need %d", b, len(leaves), n)
+	}
+	t.cacheMu.Lock()
+	if len(t.cache) >= blockCacheSize {
+		for k := range t.cache { // evict an arbitrary block
+			delete(t.cache, k)
+			break
+		}
+	}
+	t.cache[b] = leaves
+	t.cacheMu.Unlock()
+	return leaves, nil
 }
 
 // subtreeHash is the root of a perfect subtree over leaves (a power of two).

@@ -86,6 +86,7 @@ LIAISON_TOKEN).`,
 		newUserCmd(env),
 		newTokenCmd(env),
 		newBenchCmd(env),
+		newAuditCmd(env),
 	)
 	return root
 }
