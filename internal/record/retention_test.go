@@ -60,7 +60,7 @@ func TestRetentionErase(t *testing.T) {
 	e := newEnv(t, func(c *Config) { c.Retention = RetentionErase })
 	inv := officerCtx(access.Investigator)
 	r := e.mustCreate(t, inv, draft("Old", ent("p1", "Person", "name", "Mia Berg", "passportNumber", "P7654321"))) // suspect: 3 years
-	w := e.mustCreate(t, inv, draft("Withdrawn", ent("v1", "Vehicle", "registrationNumber", "OLD999")))           // no person: 6 months
+	w := e.mustCreate(t, inv, draft("Withdrawn", ent("v1", "Vehicle", "registrationNumber", "OLD999")))            // no person: 6 months
 	if _, err := e.svc.Withdraw(inv, w.ID); err != nil {
 		t.Fatal(err)
 	}
