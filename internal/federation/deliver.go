@@ -1,0 +1,275 @@
+package federation
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/liaison-project/liaison/internal/db"
+	"github.com/liaison-project/liaison/internal/errs"
+	"github.com/liaison-project/liaison/internal/federation/envelope"
+)
+
+// sentRow is an outbox row in a delivery request.
+type sentRow struct {
+	seq      int64
+	id       string
+	wire     []byte
+	prevWire []byte
+	queuedAt int64
+}
+
+// resealReasons are refusals a fresh envelope may cure: the partner may
+// have rotated its key or learnt ours since, or the envelope aged.
+var resealReasons = []envelope.Reason{
+	envelope.ReasonBadSignature, envelope.ReasonUnknownSender, envelope.ReasonDecryptFailed,
+	envelope.ReasonStale, envelope.ReasonFuture, envelope.ReasonWrongRecipient,
+	envelope.ReasonMalformed, envelope.ReasonUnsupported,
+}
+
+// deliveryError is a failed delivery attempt: the partner was unreachable,
+// answered with an error, or refused the head of the queue.
+type deliveryError struct {
+	msg string
+}
+
+func (e *deliveryError) Error() string { return e.msg }
+
+// deliverOnce sends the next batch of sealed envelopes queued for p, in
+// sequence order, and records the answers. It returns how many envelopes got
+// a final answer (delivered or failed), and an error when the attempt
+// failed or the partner refused the envelope at the head of the queue, which
+// holds up the pair until a retry succeeds.
+func (s *Service) deliverOnce(ctx context.Context, p *partner) (int, error) {
+	now := s.now()
+	batch, err := s.nextBatch(ctx, p, now)
+	if err != nil || len(batch) == 0 {
+		return 0, err
+	}
+	envs := make([][]byte, len(batch))
+	for i, r := range batch {
+		envs[i] = r.wire
+	}
+	results, err := s.post(ctx, p, encodeBatch(envs), len(batch))
+	if err != nil {
+		return 0, s.recordFailure(ctx, p, batch[0], err.Error())
+	}
+	return s.recordResults(ctx, p, batch, results)
+}
+
+// nextBatch reads the sealed envelopes at the head of p's queue, stopping
+// before the first one that still needs (re)sealing, and rings the sealer
+// if it stopped early.
+func (s *Service) nextBatch(ctx context.Context, p *partner, now time.Time) ([]sentRow, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT seq, message_id, wire, prev_wire, seal_due, queued_at FROM fed_outbox
+		WHERE partner = ? AND state = ? ORDER BY seq LIMIT ?`, p.agency, DeliveryQueued, s.cfg.BatchSize)
+	if err != nil {
+		return nil, fmt.Errorf("read queue: %w", err)
+	}
+	defer rows.Close()
+	var batch []sentRow
+	size := 0
+	for rows.Next() {
+		var r sentRow
+		var due int64
+		if err := rows.Scan(&r.seq, &r.id, &r.wire, &r.prevWire, &due, &r.queuedAt); err != nil {
+			return nil, fmt.Errorf("read queue: %w", err)
+		}
+		if r.wire == nil || due <= now.UnixMicro() {
+			s.bells(p.agency).ring(bellSeal)
+			break
+		}
+		if size += len(r.wire); size > s.cfg.BatchBytes && len(batch) > 0 {
+			break
+		}
+		batch = append(batch, r)
+	}
+	return batch, rows.Err()
+}
+
+// post sends one batch to the partner, trying its URLs in order until one
+// answers, and decodes the per-envelope results.
+func (s *Service) post(ctx context.Context, p *partner, body []byte, n int) ([]deliveryResult, error) {
+	client := s.clientFor(p)
+	var lastErr error
+	for _, base := range p.card.URLs {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+Prefix+"/envelopes", bytes.NewReader(body))
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("Content-Type", BatchContentType)
+		resp, err := client.Do(req)
+		if err != nil {
+			lastErr = fmt.Errorf("unreachable: %v", errors.Unwrap(err))
+			continue
+		}
+		data, err := io.ReadAll(io.LimitReader(resp.Body, int64(n*maxResultSize+64)+1))
+		resp.Body.Close()
+		if err != nil {
+			lastErr = fmt.Errorf("reading the answer: %v", err)
+			continue
+		}
+		if resp.StatusCode != http.StatusOK {
+			return nil, fmt.Errorf("partner answered %s", problemSummary(resp.StatusCode, data))
+		}
+		results, err := decodeDeliveryResponse(data, n)
+		if err != nil {
+			return nil, fmt.Errorf("bad answer from partner: %v", err)
+		}
+		s.bells(p.agency).ring(bellFetchNow) // the partner is up: resume attachment transfers too
+		return results, nil
+	}
+	return nil, lastErr
+}
+
+// recordFailure notes a failed attempt on the partner and on the envelope
+// at the head of its queue.
+func (s *Service) recordFailure(ctx context.Context, p *partner, head sentRow, msg string) error {
+	msg = truncate(msg, 500)
+	s.metrics.deliveryFailures.WithLabelValues(p.agency).Inc()
+	err := s.db.Write(ctx, func(tx *db.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE fed_outbox SET attempts = attempts + 1, last_error = ? WHERE partner = ? AND seq = ?`,
+			msg, p.agency, head.seq); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE fed_partners SET failures = failures + 1, last_error = ?, last_error_at = ? WHERE agency = ?`,
+			msg, s.nowMicro(), p.agency)
+		return err
+	})
+	if err != nil && ctx.Err() == nil {
+		s.log.Error("record delivery failure", slog.String("partner", p.agency), slog.String("error", err.Error()))
+	}
+	return &deliveryError{msg: msg}
+}
+
+// recordResults stores the receipts and rejections of a batch. Processing
+// stops at the first envelope neither delivered nor rejected: everything
+// after it waits for the next attempt.
+func (s *Service) recordResults(ctx context.Context, p *partner, batch []sentRow, results []deliveryResult) (int, error) {
+	now := s.now()
+	type done struct {
+		row      sentRow
+		receipt  []byte
+		at       int64
+		rejected string
+	}
+	var finals []done
+	var stop *deliveryResult
+	var stopRow sentRow
+	for i, res := range results {
+		r := batch[i]
+		if len(res.Receipt) > 0 {
+			at, err := s.checkReceipt(p, res.Receipt, r)
+			if err != nil {
+				stop, stopRow = &deliveryResult{Reason: envelope.ReasonMismatch, Detail: "invalid delivered receipt: " + err.Error()}, r
+				break
+			}
+			finals = append(finals, done{row: r, receipt: res.Receipt, at: at})
+			continue
+		}
+		if res.Reason == ReasonRejected {
+			finals = append(finals, done{row: r, rejected: "rejected by " + p.agency + ": " + res.Detail})
+			continue
+		}
+		stop, stopRow = &results[i], r
+		break
+	}
+	err := s.db.Write(ctx, func(tx *db.Tx) error {
+		for _, d := range finals {
+			state, lastErr := DeliveryDelivered, ""
+			if d.receipt == nil {
+				state, lastErr = DeliveryFailed, truncate(d.rejected, 500)
+			}
+			// The payload is no longer needed once the partner has answered for good.
+			if _, err := tx.ExecContext(ctx, `UPDATE fed_outbox SET state = ?, last_error = ?, receipt = ?, delivered_at = ?,
+				payload = NULL, prev_wire = NULL WHERE partner = ? AND seq = ? AND state = ?`,
+				state, lastErr, d.receipt, d.at, p.agency, d.row.seq, DeliveryQueued); err != nil {
+				return err
+			}
+		}
+		if stop != nil {
+			msg := truncate(fmt.Sprintf("refused by %s: %s", p.agency, stop.Detail), 500)
+			if stop.Reason == ReasonRetry {
+				msg = truncate(fmt.Sprintf("%s could not process it yet: %s", p.agency, stop.Detail), 500)
+			}
+			reseal := slices.Contains(resealReasons, stop.Reason)
+			if _, err := tx.ExecContext(ctx, `UPDATE fed_outbox SET attempts = attempts + 1, last_error = ?,
+				wire = CASE WHEN ? THEN NULL ELSE wire END, seal_due = CASE WHEN ? THEN 0 ELSE seal_due END
+				WHERE partner = ? AND seq = ?`, msg, reseal, reseal, p.agency, stopRow.seq); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, `UPDATE fed_partners SET last_contact = ?, failures = failures + 1, last_error = ?, last_error_at = ?
+				WHERE agency = ?`, now.UnixMicro(), msg, now.UnixMicro(), p.agency)
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE fed_partners SET last_contact = ?, failures = 0 WHERE agency = ?`, now.UnixMicro(), p.agency)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("record delivery results: %w", err)
+	}
+	for _, d := range finals {
+		if d.receipt != nil {
+			s.metrics.delivered.WithLabelValues(p.agency).Inc()
+			s.metrics.deliveryLatency.Observe(time.Duration((d.at - d.row.queuedAt) * 1e3).Seconds())
+		} else {
+			s.metrics.rejected.WithLabelValues(p.agency).Inc()
+		}
+	}
+	if stop != nil {
+		s.metrics.deliveryFailures.WithLabelValues(p.agency).Inc()
+		if stop.Reason != ReasonRetry {
+			s.log.Warn("partner refused an envelope", slog.String("partner", p.agency), slog.Int64("seq", stopRow.seq),
+				slog.String("reason", string(stop.Reason)), slog.String("detail", stop.Detail))
+		}
+		return len(finals), &deliveryError{msg: string(stop.Reason) + ": " + stop.Detail}
+	}
+	return len(finals), nil
+}
+
+// checkReceipt verifies a delivered receipt for the envelope sent (or the
+// one it replaced on a reseal) and returns its time.
+func (s *Service) checkReceipt(p *partner, raw []byte, r sentRow) (int64, error) {
+	rc, err := envelope.ParseReceipt(raw)
+	if err != nil {
+		return 0, err
+	}
+	if rc.Kind != envelope.Delivered {
+		return 0, errs.E(errs.Invalid, "receipt", "not a delivered receipt")
+	}
+	key, err := s.anyKey(p.agency, rc.ByKey)
+	if err != nil {
+		return 0, err
+	}
+	for _, wb := range [][]byte{r.wire, r.prevWire} {
+		if wb == nil {
+			continue
+		}
+		w, err := envelope.Unmarshal(wb, 0)
+		if err != nil {
+			return 0, fmt.Errorf("stored envelope: %w", err)
+		}
+		if err = rc.Verify(key, w); err == nil {
+			return rc.Time.UnixMicro(), nil
+		}
+	}
+	return 0, errs.E(errs.Invalid, "receipt", "the receipt does not acknowledge the envelope sent")
+}
+
+// problemSummary renders an error answer for the partner's status line.
+func problemSummary(status int, body []byte) string {
+	s := fmt.Sprintf("HTTP %d", status)
+	var p struct {
+		Detail string `json:"detail"`
+	}
+	if err := jsonUnmarshalLimited(body, &p); err == nil && p.Detail != "" {
+		s += ": " + p.Detail
+	}
+	return truncate(s, 300)
+}

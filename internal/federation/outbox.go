@@ -1,0 +1,200 @@
+package federation
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/google/uuid"
+
+	"github.com/liaison-project/liaison/internal/db"
+	"github.com/liaison-project/liaison/internal/errs"
+	"github.com/liaison-project/liaison/internal/federation/envelope"
+)
+
+// Outbound is a message to send to one or more partners.
+type Outbound struct {
+	ID       uuid.UUID // zero: a new UUIDv7
+	Type     string    // envelope type; a handler for it must be registered at the receivers
+	To       []string  // partner agencies; each gets its own envelope
+	Thread   string    // optional, printable ASCII
+	CaseRef  string    // optional, printable ASCII
+	Handling []string  // handling codes, e.g. "H0", "H2"
+	TLP      string    // optional TLP 2.0 label
+	Officer  string    // the sending officer's id; empty for messages the node sends by itself
+	Payload  []byte    // at most envelope.MaxPayload bytes
+}
+
+// Delivery states of one envelope (one recipient of a message).
+const (
+	DeliveryQueued    = "queued"    // waiting to be delivered, or being retried (see LastError)
+	DeliveryDelivered = "delivered" // the partner returned a signed delivered receipt
+	DeliveryRead      = "read"      // an officer of the partner opened it (signed read receipt)
+	DeliveryFailed    = "failed"    // the partner rejected its content for good (see LastError)
+)
+
+// Send queues m for every partner in m.To inside the caller's transaction,
+// so that whatever the caller records (a message, a record share) and the
+// outbox entries commit together or not at all. Each recipient gets the
+// next sequence number of its pair; delivery workers (Run) seal and deliver
+// after the commit, in sequence order per partner, retrying until the
+// partner answers. Send validates everything Seal will check, so a queued
+// message always seals.
+//
+// Send writes no audit event: the caller records the disclosure in the
+// same transaction. It returns the message id, shared by all recipients.
+func (s *Service) Send(ctx context.Context, tx *db.Tx, m Outbound) (uuid.UUID, error) {
+	id := m.ID
+	if id == uuid.Nil {
+		var err error
+		if id, err = uuid.NewV7(); err != nil {
+			return uuid.Nil, fmt.Errorf("message id: %w", err)
+		}
+	}
+	msg := envelope.Message{ID: id, Type: m.Type, Thread: m.Thread, CaseRef: m.CaseRef, Handling: m.Handling,
+		TLP: m.TLP, Officer: m.Officer, Recipients: m.To, Payload: m.Payload}
+	if err := envelope.Check(s.id.Agency, msg, m.To); err != nil {
+		return uuid.Nil, err
+	}
+	if slices.Contains(m.To, s.id.Agency) {
+		return uuid.Nil, errs.E(errs.Invalid, "to", "a node does not send to itself")
+	}
+	now := s.nowMicro()
+	for _, to := range m.To {
+		var seq int64
+		var state string
+		err := tx.QueryRowContext(ctx, `SELECT next_out, state FROM fed_partners WHERE agency = ?`, to).Scan(&seq, &state)
+		if errors.Is(err, sql.ErrNoRows) {
+			return uuid.Nil, errs.E(errs.NotExist, "to", to+" is not a partner")
+		}
+		if err != nil {
+			return uuid.Nil, fmt.Errorf("read partner %s: %w", to, err)
+		}
+		if state != StateActive {
+			return uuid.Nil, errs.E(errs.Precondition, "to", "partner "+to+" is "+state)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE fed_partners SET next_out = ? WHERE agency = ?`, seq+1, to); err != nil {
+			return uuid.Nil, fmt.Errorf("take sequence number: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO fed_outbox (partner, seq, message_id, type, thread, case_ref, handling, tlp,
+			officer, recipients, payload, wire, prev_wire, sealed_at, seal_due, state, queued_at, attempts, last_error,
+			delivered_at, receipt, read_at, read_by, read_receipt)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, 0, 0, ?, ?, 0, '', 0, NULL, 0, '', NULL)`,
+			to, seq, id.String(), m.Type, m.Thread, m.CaseRef, strings.Join(m.Handling, ","), m.TLP,
+			m.Officer, strings.Join(m.To, ","), m.Payload, DeliveryQueued, now); err != nil {
+			return uuid.Nil, fmt.Errorf("queue envelope for %s: %w", to, err)
+		}
+	}
+	to := slices.Clone(m.To)
+	tx.OnCommit(func() {
+		for _, a := range to {
+			s.bells(a).ring(bellSeal)
+		}
+	})
+	return id, nil
+}
+
+// splitList reads a comma-separated list column.
+func splitList(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
+}
+
+// queuedRow is an outbox row being sealed.
+type queuedRow struct {
+	seq     int64
+	msg     envelope.Message
+	wire    []byte // current sealed envelope, if any
+	sealed  []byte // newly sealed envelope
+	sealErr error
+}
+
+// sealDue seals, for partner p, up to BatchSize queued envelopes that have
+// not been sealed yet or whose seal is older than ResealAge, and stores
+// them. It reports how many it sealed. Sealing runs on all cores; it
+// happens whether or not the partner is reachable, so a returning partner
+// is sent envelopes that are ready.
+func (s *Service) sealDue(ctx context.Context, p *partner) (int, error) {
+	now := s.now()
+	rows, err := s.db.QueryContext(ctx, `SELECT seq, message_id, type, thread, case_ref, handling, tlp, officer, recipients, payload, wire
+		FROM fed_outbox WHERE partner = ? AND state = ? AND seal_due <= ? ORDER BY seal_due, seq LIMIT ?`,
+		p.agency, DeliveryQueued, now.UnixMicro(), s.cfg.BatchSize)
+	if err != nil {
+		return 0, fmt.Errorf("read queue: %w", err)
+	}
+	var batch []*queuedRow
+	for rows.Next() {
+		var r queuedRow
+		var id, handling, recipients string
+		if err := rows.Scan(&r.seq, &id, &r.msg.Type, &r.msg.Thread, &r.msg.CaseRef, &handling, &r.msg.TLP,
+			&r.msg.Officer, &recipients, &r.msg.Payload, &r.wire); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("read queue: %w", err)
+		}
+		if r.msg.ID, err = uuid.Parse(id); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("queued message id: %w", err)
+		}
+		r.msg.Handling, r.msg.Recipients = splitList(handling), splitList(recipients)
+		batch = append(batch, &r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("read queue: %w", err)
+	}
+	if len(batch) == 0 {
+		return 0, nil
+	}
+	work := make(chan *queuedRow)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(batch)) {
+		wg.Go(func() {
+			for r := range work {
+				ws, err := envelope.Seal(s.id, r.msg, []envelope.Recipient{{Agency: p.agency, Key: p.hpke, Seq: uint64(r.seq)}}, now)
+				if err != nil {
+					r.sealErr = err
+					continue
+				}
+				r.sealed = ws[0].Marshal()
+			}
+		})
+	}
+	for _, r := range batch {
+		work <- r
+	}
+	close(work)
+	wg.Wait()
+	due := now.Add(s.cfg.ResealAge).UnixMicro()
+	err = s.db.Write(ctx, func(tx *db.Tx) error {
+		for _, r := range batch {
+			if r.sealErr != nil {
+				// Send checked the message, so this is a bug or a broken
+				// partner key; keep it queued and visible.
+				if _, err := tx.ExecContext(ctx, `UPDATE fed_outbox SET last_error = ?, seal_due = ? WHERE partner = ? AND seq = ?`,
+					truncate("cannot seal: "+r.sealErr.Error(), 500), now.Add(s.cfg.BackoffMax).UnixMicro(), p.agency, r.seq); err != nil {
+					return err
+				}
+				continue
+			}
+			// The previous envelope may have been accepted just before a
+			// crash: keep it, its receipt may still come back.
+			if _, err := tx.ExecContext(ctx, `UPDATE fed_outbox SET wire = ?, prev_wire = CASE WHEN wire IS NULL THEN prev_wire ELSE wire END,
+				sealed_at = ?, seal_due = ? WHERE partner = ? AND seq = ? AND state = ?`,
+				r.sealed, now.UnixMicro(), due, p.agency, r.seq, DeliveryQueued); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store sealed envelopes: %w", err)
+	}
+	return len(batch), nil
+}
