@@ -77,8 +77,10 @@ tree must match every checkpoint the node stored (and those of --checkpoints FIL
 With --url and --token, verify checks a running node: it downloads every event, recomputes
 the tree and holds it against the node's latest signed checkpoint and against the
 checkpoints saved earlier with "liaison audit checkpoint save FILE" (--checkpoints FILE,
-whose pinned key the node's checkpoints must be signed with). --events=false checks only
-consistency proofs between the saved checkpoints and the latest one.
+whose pinned key the node's checkpoints must be signed with). Downloading the events
+reads the log, so it needs a dpo or admin token and --justification or --case, and is
+itself logged. --events=false checks only consistency proofs between the saved checkpoints
+and the latest one, which any token may do.
 
 On success it prints the tree size and root. It exits 1 when the log was tampered with,
 naming the first bad entry, and 2 when it cannot read the log.`,

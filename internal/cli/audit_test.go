@@ -1,0 +1,425 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/liaison-project/liaison/internal/audit"
+	"github.com/liaison-project/liaison/internal/client"
+	"github.com/liaison-project/liaison/internal/config"
+	"github.com/liaison-project/liaison/internal/db"
+	"github.com/liaison-project/liaison/internal/testnode"
+)
+
+// runAudit runs the liaison binary with args and returns its exit code,
+// standard output and standard error.
+func runAudit(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	cmd := exec.Command(testnode.Binary(t), args...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		return 0, out.String(), errb.String()
+	case errors.As(err, &ee):
+		return ee.ExitCode(), out.String(), errb.String()
+	}
+	t.Fatal(err)
+	return 0, "", ""
+}
+
+func openNodeDB(t *testing.T, dir string) *db.DB {
+	t.Helper()
+	cfg, err := config.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := db.Open(context.Background(), cfg.DatabaseDSN(dir), db.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return d
+}
+
+// auditTables is a copy of a node's audit tables, to undo a tamper.
+type auditTables map[string][][]any
+
+var auditTableColumns = map[string]string{
+	"audit_events":      "leaf_index, time, kind, actor_id, agency, case_ref, body, leaf_hash, mac",
+	"audit_objects":     "leaf_index, ref_type, ref_id",
+	"audit_checkpoints": "size, root, note, created_at",
+	"audit_head":        "id, next_index",
+}
+
+func snapshotAudit(t *testing.T, d *db.DB) auditTables {
+	t.Helper()
+	snap := auditTables{}
+	for table, cols := range auditTableColumns {
+		rows, err := d.QueryContext(context.Background(), "SELECT "+cols+" FROM "+table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := len(strings.Split(cols, ","))
+		for rows.Next() {
+			vals := make([]any, n)
+			ptrs := make([]any, n)
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
+			snap[table] = append(snap[table], vals)
+		}
+		rows.Close()
+	}
+	return snap
+}
+
+func (s auditTables) restore(t *testing.T, d *db.DB) {
+	t.Helper()
+	ctx := context.Background()
+	for table, cols := range auditTableColumns {
+		if _, err := d.ExecContext(ctx, "DELETE FROM "+table); err != nil {
+			t.Fatal(err)
+		}
+		ph := strings.TrimSuffix(strings.Repeat("?, ", len(strings.Split(cols, ","))), ", ")
+		for _, row := range s[table] {
+			if _, err := d.ExecContext(ctx, "INSERT INTO "+table+" ("+cols+") VALUES ("+ph+")", row...); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+// TestAuditVerifyCommand tampers with a stopped node's audit tables by SQL
+// — edit, delete, swap, forged append, truncation — and checks that
+// `liaison audit verify --dir` exits 1 naming the first bad entry each
+// time, 0 on the intact log, and 2 when it cannot read the log.
+func TestAuditVerifyCommand(t *testing.T) {
+	n := testnode.Init(t, testnode.Options{})
+	n.Start()
+	for i := range 12 {
+		if _, err := n.CLI("user", "add", fmt.Sprintf("officer%d", i), "--role", "analyst"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := n.CLI("audit", "checkpoint", "sign"); err != nil {
+		t.Fatal(err)
+	}
+	saved := filepath.Join(t.TempDir(), "checkpoints.json")
+	if out, err := n.CLI("audit", "checkpoint", "save", saved); err != nil || !strings.Contains(out, "pinned log key") {
+		t.Fatalf("checkpoint save: %v %s", err, out)
+	}
+	if err := n.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr := runAudit(t, "audit", "verify", "--dir", n.Dir, "--checkpoints", saved)
+	if code != 0 || !strings.Contains(out, "OK: 14 events") {
+		t.Fatalf("intact log: exit %d\n%s%s", code, out, stderr)
+	}
+	d := openNodeDB(t, n.Dir)
+	snap := snapshotAudit(t, d)
+	ctx := context.Background()
+	exec := func(q string, args ...any) {
+		t.Helper()
+		if _, err := d.ExecContext(ctx, q, args...); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	body := func(i int) []byte {
+		var b []byte
+		if err := d.QueryRowContext(ctx, `SELECT body FROM audit_events WHERE leaf_index = ?`, i).Scan(&b); err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	for _, tc := range []struct {
+		name   string
+		tamper func()
+		want   string
+	}{
+		{"update a field", func() {
+			idx, e, err := audit.DecodeEvent(body(6))
+			if err != nil {
+				t.Fatal(err)
+			}
+			e.ActorName = "someone-else"
+			enc, err := audit.EncodeEvent(idx, e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			exec(`UPDATE audit_events SET body = ? WHERE leaf_index = 6`, enc)
+		}, "first bad entry 6"},
+		{"delete one", func() { exec(`DELETE FROM audit_events WHERE leaf_index = 4`) }, "first bad entry 4"},
+		{"swap two", func() {
+			b3, b9 := body(3), body(9)
+			exec(`UPDATE audit_events SET body = ? WHERE leaf_index = 3`, b9)
+			exec(`UPDATE audit_events SET body = ? WHERE leaf_index = 9`, b3)
+		}, "first bad entry 3"},
+		{"append a forged one", func() {
+			idx, e, err := audit.DecodeEvent(body(13))
+			if err != nil {
+				t.Fatal(err)
+			}
+			enc, err := audit.EncodeEvent(idx+1, e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			leaf := audit.LeafHash(enc)
+			exec(`INSERT INTO audit_events (leaf_index, time, kind, actor_id, agency, case_ref, body, leaf_hash, mac) VALUES (14, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				e.Time.UnixMicro(), string(e.Kind), e.ActorID, e.Agency, e.CaseRef, enc, leaf[:], leaf[:])
+			exec(`UPDATE audit_head SET next_index = next_index + 1`)
+		}, "first bad entry 14"},
+		{"truncate the tail", func() {
+			exec(`DELETE FROM audit_objects WHERE leaf_index >= 10`)
+			exec(`DELETE FROM audit_events WHERE leaf_index >= 10`)
+		}, "first bad entry 10"},
+		{"truncate the tail and its checkpoints", func() {
+			exec(`DELETE FROM audit_objects WHERE leaf_index >= 10`)
+			exec(`DELETE FROM audit_events WHERE leaf_index >= 10`)
+			exec(`DELETE FROM audit_checkpoints WHERE size > 10`)
+			exec(`UPDATE audit_head SET next_index = 10 WHERE next_index > 0`)
+		}, "first bad entry 10"}, // caught by the checkpoint saved outside the node
+	} {
+		tc.tamper()
+		code, out, stderr := runAudit(t, "audit", "verify", "--dir", n.Dir, "--checkpoints", saved)
+		if code != 1 || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%s: exit %d, want 1 with %q\n%s%s", tc.name, code, tc.want, out, stderr)
+		}
+		snap.restore(t, d)
+	}
+	if code, out, stderr := runAudit(t, "audit", "verify", "--dir", n.Dir); code != 0 {
+		t.Fatalf("restored log: exit %d\n%s%s", code, out, stderr)
+	}
+
+	// Cannot read: exit 2.
+	bad := filepath.Join(t.TempDir(), "garbage.json")
+	os.WriteFile(bad, []byte("{"), 0o600)
+	for name, args := range map[string][]string{
+		"no such directory":      {"audit", "verify", "--dir", filepath.Join(t.TempDir(), "none")},
+		"unreadable checkpoints": {"audit", "verify", "--dir", n.Dir, "--checkpoints", bad},
+		"no node given":          {"audit", "verify"},
+	} {
+		if code, _, stderr := runAudit(t, args...); code != 2 {
+			t.Errorf("%s: exit %d, want 2: %s", name, code, stderr)
+		}
+	}
+}
+
+// TestAuditExportCommand exports a range, verifies it with the binary alone,
+// and checks that an edited export exits 1.
+func TestAuditExportCommand(t *testing.T) {
+	n := testnode.Init(t, testnode.Options{})
+	n.Start()
+	for i := range 5 {
+		if _, err := n.CLI("user", "add", fmt.Sprintf("officer%d", i), "--role", "analyst"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	saved := filepath.Join(t.TempDir(), "checkpoints.json")
+	if _, err := n.CLI("audit", "checkpoint", "save", saved); err != nil {
+		t.Fatal(err)
+	}
+	exp := filepath.Join(t.TempDir(), "export.jsonl")
+	if _, err := n.CLI("audit", "export", "--start", "1", "--end", "6", "--out", exp); err == nil {
+		t.Fatal("export without a justification succeeded")
+	}
+	if out, err := n.CLI("--case", "DPO-2025-7", "audit", "export", "--start", "1", "--end", "6", "--out", exp); err != nil || !strings.Contains(out, "OK: events 1 to 5") {
+		t.Fatalf("export: %v %s", err, out)
+	}
+	code, out, stderr := runAudit(t, "audit", "verify-export", exp, "--checkpoints", saved)
+	if code != 0 {
+		t.Fatalf("verify-export: exit %d %s%s", code, out, stderr)
+	}
+	data, _ := os.ReadFile(exp)
+	lines := strings.SplitAfter(string(data), "\n")
+	lines[3] = strings.Replace(lines[3], `"kind":"user-changed"`, `"kind":"login"`, 1)
+	os.WriteFile(exp, []byte(strings.Join(lines, "")), 0o600)
+	if code, _, stderr := runAudit(t, "audit", "verify-export", exp, "--checkpoints", saved); code != 1 || !strings.Contains(stderr, "first bad entry 3") {
+		t.Fatalf("edited export: exit %d %s", code, stderr)
+	}
+	// The node and the remote verifier agree; the export was audited.
+	if out, err := n.CLI("--case", "DPO-2025-7", "audit", "verify", "--url", n.URL(), "--checkpoints", saved); err != nil || !strings.Contains(out, "OK:") {
+		t.Fatalf("remote verify: %v %s", err, out)
+	}
+	if out, err := n.CLI("--case", "DPO-2025-7", "audit", "search", "--kind", "consult", "--json"); err != nil || !strings.Contains(out, "audit export") {
+		t.Fatalf("the export is not in the log: %v %s", err, out)
+	}
+}
+
+// TestAuditSurvivesCrash kills `liaison serve` (SIGKILL) during a stream of
+// audited writes; after a restart the log verifies and every acknowledged
+// write has its event.
+func TestAuditSurvivesCrash(t *testing.T) {
+	n := testnode.Init(t, testnode.Options{})
+	n.Start()
+	c := n.Client("")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var mu sync.Mutex
+	acked := map[string]bool{}
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				var res struct {
+					Token struct{ ID string } `json:"token"`
+				}
+				if err := c.Post(ctx, "/api/v1/tokens", map[string]string{"name": "crash", "expiresIn": "1h"}, &res); err != nil {
+					return
+				}
+				mu.Lock()
+				acked[res.Token.ID] = true
+				mu.Unlock()
+			}
+		}()
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		mu.Lock()
+		k := len(acked)
+		mu.Unlock()
+		if k >= 200 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	n.Kill()
+	cancel()
+	wg.Wait()
+	if len(acked) < 20 {
+		t.Fatalf("only %d writes acknowledged before the kill", len(acked))
+	}
+	n.Start() // opening the log covers the events the crash left unsigned
+	if err := n.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, stderr := runAudit(t, "audit", "verify", "--dir", n.Dir); code != 0 {
+		t.Fatalf("verify after crash: exit %d\n%s%s", code, out, stderr)
+	}
+	d := openNodeDB(t, n.Dir)
+	rows, err := d.QueryContext(context.Background(), `SELECT o.ref_id FROM audit_objects o JOIN audit_events e ON e.leaf_index = o.leaf_index
+		WHERE e.kind = 'token-created' AND o.ref_type = 'token'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	have := map[string]bool{}
+	for rows.Next() {
+		var id string
+		rows.Scan(&id)
+		have[id] = true
+	}
+	for id := range acked {
+		if !have[id] {
+			t.Errorf("acknowledged token %s has no token-created event", id)
+		}
+	}
+	t.Logf("%d acknowledged writes, %d token-created events", len(acked), len(have))
+}
+
+// personalRouteCases says how to call every route of a node that reads or
+// changes personal data (the routes the OpenAPI document marks with the
+// Liaison-Justification header): "METHOD pattern" → request. A capability
+// that adds such a route adds its case here, or
+// TestEveryPersonalRouteIsAudited fails.
+var personalRouteCases = map[string]struct {
+	method, path string
+	body         any
+}{
+	"GET /api/v1/audit/events":         {"GET", "/api/v1/audit/events?kind=login&limit=5", nil},
+	"GET /api/v1/audit/events/{index}": {"GET", "/api/v1/audit/events/0", nil},
+	"GET /api/v1/audit/export":         {"GET", "/api/v1/audit/export?start=0&end=2", nil},
+}
+
+// TestEveryPersonalRouteIsAudited calls every personal-data route of a
+// running node, as listed by its OpenAPI document, with a justification,
+// and checks that the request wrote an audit event carrying it.
+func TestEveryPersonalRouteIsAudited(t *testing.T) {
+	n := testnode.Init(t, testnode.Options{})
+	n.Start()
+	ctx := context.Background()
+	c := n.Client("")
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Parameters []struct{ Name, In string } `json:"parameters"`
+		} `json:"paths"`
+	}
+	if err := c.Get(ctx, "/api/v1/openapi.json", nil, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var me struct {
+		UserID string `json:"userId"`
+	}
+	if err := c.Get(ctx, "/api/v1/me", nil, &me); err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	for path, ops := range doc.Paths {
+		for method, op := range ops {
+			personal := false
+			for _, p := range op.Parameters {
+				personal = personal || (p.In == "header" && p.Name == "Liaison-Justification")
+			}
+			if !personal {
+				continue
+			}
+			seen++
+			key := strings.ToUpper(method) + " " + path
+			tc, ok := personalRouteCases[key]
+			if !ok {
+				t.Errorf("personal route %s has no case in personalRouteCases", key)
+				continue
+			}
+			req := client.Request{Method: tc.method, Path: tc.path, Body: tc.body,
+				Header: http.Header{"Liaison-Justification": {"route audit test"}, "Liaison-Case": {"TEST-1"}}}
+			if tc.method == http.MethodPost {
+				req.IdempotencyKey = client.NewIdempotencyKey()
+			}
+			resp, err := c.Raw(ctx, req)
+			if err != nil {
+				t.Errorf("%s: %v", key, err)
+				continue
+			}
+			resp.Body.Close()
+			id := resp.Header.Get("X-Request-Id")
+			var page struct {
+				Items []audit.Entry `json:"items"`
+			}
+			sc := client.Request{Method: "GET", Path: "/api/v1/audit/events", Query: url.Values{"actor": {me.UserID}, "limit": {"20"}},
+				Header: http.Header{"Liaison-Case": {"TEST-1"}}}
+			if err := c.Do(ctx, sc, &page); err != nil {
+				t.Fatal(err)
+			}
+			found := false
+			for _, e := range page.Items {
+				if e.Event.RequestID == id {
+					found = e.Event.CaseRef == "TEST-1" && e.Event.Justification == "route audit test"
+				}
+			}
+			if !found {
+				t.Errorf("%s wrote no audit event with its justification (request %s)", key, id)
+			}
+		}
+	}
+	if seen < len(personalRouteCases) {
+		t.Errorf("the node serves %d personal routes, the table knows %d: remove stale cases", seen, len(personalRouteCases))
+	}
+}
