@@ -331,12 +331,20 @@ func (s *Service) acceptCard(ctx context.Context, tx *db.Tx, c *card.Card, verif
 	if err != nil {
 		return "", fmt.Errorf("store partner: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE fed_partner_cards SET superseded_at = ? WHERE agency = ? AND superseded_at = 0`, ts, c.Agency); err != nil {
+	// A rotated card's key and certificate stay acceptable for KeyGrace, as
+	// envelopes it signed may be in flight; after a replacement (the old key
+	// may be compromised) and a removal they are not accepted any more.
+	until := ts
+	if what == PartnerRotated {
+		until = now.Add(s.cfg.KeyGrace).UnixMicro()
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE fed_partner_cards SET superseded_at = ?, trusted_until = ?
+		WHERE agency = ? AND superseded_at = 0`, ts, until, c.Agency); err != nil {
 		return "", fmt.Errorf("supersede cards: %w", err)
 	}
 	kid := c.KeyID()
-	if _, err := tx.ExecContext(ctx, `INSERT INTO fed_partner_cards (agency, key_id, fingerprint, card, accepted_at, superseded_at)
-		VALUES (?, ?, ?, ?, ?, 0)`, c.Agency, kid[:], fp, raw, ts); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO fed_partner_cards (agency, key_id, fingerprint, card, accepted_at, superseded_at, trusted_until)
+		VALUES (?, ?, ?, ?, ?, 0, 0)`, c.Agency, kid[:], fp, raw, ts); err != nil {
 		return "", fmt.Errorf("store partner card: %w", err)
 	}
 	e := audit.New(ctx, audit.PartnerChanged, audit.Ref{Type: "partner", ID: c.Agency}, audit.Ref{Type: "card", ID: fp})

@@ -305,6 +305,16 @@ func (s *Service) answerDuplicates(ctx context.Context, sender string, next uint
 		}
 		id := it.hdr.ID
 		if it.hdr.Seq < next {
+			// Answer only the sender's own, authentic envelope.
+			key, err := s.anyKey(sender, it.hdr.SenderKey)
+			if err != nil {
+				refuse(i, envelope.ReasonUnknownSender, "unknown-sender: no card of "+sender+" has the key that signed the envelope", 0)
+				continue
+			}
+			if err := it.wire.Verify(key); err != nil {
+				refuse(i, envelope.ReasonOf(err), errs.PublicMessage(err), 0)
+				continue
+			}
 			r, ok := bySeq[it.hdr.Seq]
 			switch {
 			case ok && r.id == id.String() && r.outcome == outcomeAccepted:

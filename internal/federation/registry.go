@@ -35,12 +35,19 @@ type partner struct {
 // partnerKey is one signing key a partner has had.
 type partnerKey struct {
 	key          ed25519.PublicKey
-	supersededAt time.Time // zero for the current key
+	trustedUntil time.Time // zero for the current key; else the end of its grace period
 }
 
 type keyRef struct {
 	agency string
 	id     card.KeyID
+}
+
+// pinEntry maps a TLS pin to its partner, until a time for the pin of a
+// card superseded by a rotation.
+type pinEntry struct {
+	p     *partner
+	until time.Time
 }
 
 // registry is the in-memory view of fed_partners and fed_partner_cards. It
@@ -50,12 +57,12 @@ type keyRef struct {
 type registry struct {
 	mu      sync.RWMutex
 	byAgent map[string]*partner
-	byPin   map[string]*partner // partners that are not removed, by TLS pin
+	byPin   map[string]pinEntry // partners that are not removed, by TLS pin
 	keys    map[keyRef]partnerKey
 }
 
 func newRegistry() *registry {
-	return &registry{byAgent: map[string]*partner{}, byPin: map[string]*partner{}, keys: map[keyRef]partnerKey{}}
+	return &registry{byAgent: map[string]*partner{}, byPin: map[string]pinEntry{}, keys: map[keyRef]partnerKey{}}
 }
 
 // get returns the partner, or nil.
@@ -65,11 +72,16 @@ func (r *registry) get(agency string) *partner {
 	return r.byAgent[agency]
 }
 
-// byTLSPin returns the partner whose current card pins the certificate.
-func (r *registry) byTLSPin(pin string) *partner {
+// byTLSPin returns the partner whose current card, or a card it rotated
+// away from within the grace period, pins the certificate.
+func (r *registry) byTLSPin(pin string, now time.Time) *partner {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	return r.byPin[pin]
+	e, ok := r.byPin[pin]
+	if !ok || (!e.until.IsZero() && now.After(e.until)) {
+		return nil
+	}
+	return e.p
 }
 
 // all returns every known partner, removed ones included.
@@ -95,7 +107,7 @@ func (r *registry) key(agency string, id card.KeyID) (partnerKey, bool) {
 // did not change keep their HTTP client (and its open connections).
 func (s *Service) loadPartners(ctx context.Context) error {
 	byAgent := map[string]*partner{}
-	byPin := map[string]*partner{}
+	byPin := map[string]pinEntry{}
 	keys := map[keyRef]partnerKey{}
 	err := s.db.Read(ctx, func(q db.Querier) error {
 		rows, err := q.QueryContext(ctx, `SELECT agency, state, card FROM fed_partners`)
@@ -120,13 +132,13 @@ func (s *Service) loadPartners(ctx context.Context) error {
 			p := &partner{agency: agency, state: state, card: c, hpke: pk}
 			byAgent[agency] = p
 			if state != StateRemoved {
-				byPin[c.TLSPin] = p
+				byPin[c.TLSPin] = pinEntry{p: p}
 			}
 		}
 		if err := rows.Err(); err != nil {
 			return fmt.Errorf("load partners: %w", err)
 		}
-		krows, err := q.QueryContext(ctx, `SELECT agency, card, superseded_at FROM fed_partner_cards`)
+		krows, err := q.QueryContext(ctx, `SELECT agency, card, trusted_until FROM fed_partner_cards ORDER BY id`)
 		if err != nil {
 			return fmt.Errorf("load partner keys: %w", err)
 		}
@@ -134,8 +146,8 @@ func (s *Service) loadPartners(ctx context.Context) error {
 		for krows.Next() {
 			var agency string
 			var raw []byte
-			var superseded int64
-			if err := krows.Scan(&agency, &raw, &superseded); err != nil {
+			var until int64
+			if err := krows.Scan(&agency, &raw, &until); err != nil {
 				return fmt.Errorf("load partner keys: %w", err)
 			}
 			c, err := card.Parse(raw)
@@ -143,12 +155,17 @@ func (s *Service) loadPartners(ctx context.Context) error {
 				return fmt.Errorf("stored card of %s: %w", agency, err)
 			}
 			ref := keyRef{agency, c.KeyID()}
-			k := partnerKey{key: c.PublicKey(), supersededAt: fromMicro(superseded)}
+			k := partnerKey{key: c.PublicKey(), trustedUntil: fromMicro(until)}
 			// A renewal keeps the key: the key is current if any card with it is.
-			if old, ok := keys[ref]; ok && old.supersededAt.IsZero() {
-				k.supersededAt = time.Time{}
+			if old, ok := keys[ref]; ok && (old.trustedUntil.IsZero() || (!k.trustedUntil.IsZero() && old.trustedUntil.After(k.trustedUntil))) {
+				k.trustedUntil = old.trustedUntil
 			}
 			keys[ref] = k
+			if p := byAgent[agency]; until != 0 && p != nil && p.state != StateRemoved {
+				if _, taken := byPin[c.TLSPin]; !taken {
+					byPin[c.TLSPin] = pinEntry{p: p, until: fromMicro(until)}
+				}
+			}
 		}
 		return krows.Err()
 	})
@@ -192,7 +209,7 @@ func (s *Service) lookupKey(agency string, id card.KeyID) (ed25519.PublicKey, er
 	if !ok {
 		return nil, errs.E(errs.NotExist, "no such partner key")
 	}
-	if !k.supersededAt.IsZero() && s.now().Sub(k.supersededAt) > s.cfg.KeyGrace {
+	if !k.trustedUntil.IsZero() && s.now().After(k.trustedUntil) {
 		return nil, errs.E(errs.NotExist, "partner key superseded")
 	}
 	return k.key, nil

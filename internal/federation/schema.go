@@ -13,7 +13,9 @@ import "github.com/liaison-project/liaison/internal/db"
 //     number this node assigns) and next_in (the next number it accepts:
 //     the durable replay guard).
 //   - fed_partner_cards: every card accepted for a partner, kept after
-//     rotation to verify old evidence.
+//     rotation to verify old evidence; trusted_until is 0 for the current
+//     card, and for a superseded one the end of the grace period in which
+//     its key and TLS certificate are still accepted.
 //   - fed_outbox: one row per envelope to send, keyed by (partner, seq), with
 //     its delivery state and receipts.
 //   - fed_inbox: one row per envelope received, keyed by (sender, seq), with
@@ -52,7 +54,8 @@ var Schema = db.Schema{Component: "federation", Steps: []db.Migration{
 		fingerprint TEXT NOT NULL,
 		card {{BLOB}} NOT NULL,
 		accepted_at BIGINT NOT NULL,
-		superseded_at BIGINT NOT NULL)`},
+		superseded_at BIGINT NOT NULL,
+		trusted_until BIGINT NOT NULL)`},
 	{SQL: `CREATE INDEX fed_partner_cards_key ON fed_partner_cards (agency, key_id)`},
 	{SQL: `CREATE TABLE fed_outbox (
 		partner TEXT NOT NULL,

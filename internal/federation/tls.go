@@ -56,7 +56,7 @@ func (s *Service) peerOf(cs tls.ConnectionState) (*partner, error) {
 	if len(cs.PeerCertificates) == 0 {
 		return nil, errNoPeerCert
 	}
-	p := s.partners.byTLSPin(identity.CertPin(cs.PeerCertificates[0]))
+	p := s.partners.byTLSPin(identity.CertPin(cs.PeerCertificates[0]), s.now())
 	if p == nil {
 		return nil, errUnknownPeer
 	}

@@ -275,3 +275,21 @@ var ErrNotYet = errors.New("not yet")
 
 // Errorf formats a not-yet error for Eventually checks.
 func Errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }
+
+// PartnerClient returns an HTTP client that connects with from's TLS
+// certificate to to's federation listener (pinned to to's certificate),
+// for tests that speak the federation protocol by hand.
+func PartnerClient(from, to *Node) *http.Client {
+	pin := identity.CertPin(to.ID.TLS.Leaf)
+	return &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{
+		Certificates:       []tls.Certificate{from.ID.TLS},
+		MinVersion:         tls.VersionTLS13,
+		InsecureSkipVerify: true, // pinned below
+		VerifyConnection: func(cs tls.ConnectionState) error {
+			if len(cs.PeerCertificates) == 0 || identity.CertPin(cs.PeerCertificates[0]) != pin {
+				return errors.New("fedtest: server certificate does not match the pin")
+			}
+			return nil
+		},
+	}}}
+}
