@@ -445,6 +445,16 @@ func (x *Index) Compact() {
 }
 
 func (x *Index) compact() {
+	if x.garbage == 0 {
+		// Nothing dead (a fresh bulk load or restore): only drop spare
+		// capacity, copying sequentially.
+		if cap(x.arena)-len(x.arena) > len(x.arena)/16 {
+			x.arena = append(make([]byte, 0, len(x.arena)), x.arena...)
+		}
+		return
+	}
+	// Copy the live entries in slot order, which reads the arena at
+	// random; it is rare (half the arena dead) and linear in the index.
 	arena := make([]byte, 1, len(x.arena)-x.garbage)
 	for i, s := range x.slots {
 		if s == 0 {
