@@ -5,6 +5,8 @@
 package app
 
 import (
+	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -34,9 +36,13 @@ type services struct {
 	idem  *api.Idempotency
 }
 
-func newServices(cfg *config.Config, id *identity.Identity, d *db.DB, log *slog.Logger, m *metrics.Metrics) *services {
+func newServices(ctx context.Context, cfg *config.Config, id *identity.Identity, d *db.DB, log *slog.Logger, m *metrics.Metrics) (*services, error) {
 	s := &services{cfg: cfg, id: id, db: d, log: log}
-	s.audit = &audit.Log{DB: d}
+	var err error
+	s.audit, err = audit.Open(ctx, d, audit.Config{Agency: cfg.Agency.ID, Key: id.SigningKey, Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("open audit log: %w", err)
+	}
 	s.idem = &api.Idempotency{DB: d, Log: log}
 	s.auth = auth.New(auth.Config{
 		Agency: cfg.Agency.ID, Country: cfg.Agency.Country,
@@ -44,13 +50,14 @@ func newServices(cfg *config.Config, id *identity.Identity, d *db.DB, log *slog.
 		SessionIdle: cfg.Auth.SessionIdle.Or(config.DefaultSessionIdle),
 		SessionMax:  cfg.Auth.SessionMax.Or(config.DefaultSessionMax),
 	}, d, s.audit, log)
-	return s
+	return s, nil
 }
 
 // routes collects the API routes of every capability.
 func (s *services) routes() []api.Route {
 	var r []api.Route
 	r = append(r, s.auth.Routes()...)
+	r = append(r, s.audit.Routes()...)
 	return r
 }
 

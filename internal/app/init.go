@@ -94,7 +94,10 @@ func Init(ctx context.Context, o InitOptions) (res *InitResult, err error) {
 	if err := d.Migrate(ctx, Schemas()...); err != nil {
 		return nil, err
 	}
-	svc := newServices(cfg, id, d, discardLogger(), nil)
+	svc, err := newServices(ctx, cfg, id, d, discardLogger(), nil)
+	if err != nil {
+		return nil, err
+	}
 	user, tok, err := svc.auth.Bootstrap(ctx, o.AdminUser)
 	if err != nil {
 		return nil, fmt.Errorf("create administrator: %w", err)

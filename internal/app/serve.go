@@ -71,7 +71,12 @@ func Open(ctx context.Context, dir string, cfg *config.Config, log *slog.Logger)
 		return nil, err
 	}
 	m := metrics.New()
-	return &Node{cfg: cfg, dir: dir, id: id, db: d, log: log, metrics: m, svc: newServices(cfg, id, d, log, m)}, nil
+	svc, err := newServices(ctx, cfg, id, d, log, m)
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	return &Node{cfg: cfg, dir: dir, id: id, db: d, log: log, metrics: m, svc: svc}, nil
 }
 
 // Close releases the database after queued writes have committed.
@@ -175,6 +180,8 @@ func (n *Node) serve(ctx context.Context, ready func(Addrs)) error {
 	}
 	jobsCtx, stopJobs := context.WithCancel(context.Background())
 	jobsDone := n.startJobs(jobsCtx)
+	auditDone := make(chan struct{})
+	go func() { defer close(auditDone); n.svc.audit.Run(jobsCtx) }()
 	n.log.Info("node serving",
 		slog.String("api", APIURLFor(addrs.API, n.cfg.API.PlainHTTP)),
 		slog.String("federation", addrs.Federation),
@@ -200,6 +207,7 @@ func (n *Node) serve(ctx context.Context, ready func(Addrs)) error {
 	}
 	stopJobs()
 	<-jobsDone
+	<-auditDone // signs a last checkpoint covering every committed event
 	n.log.Info("stopped")
 	return serveErr
 }

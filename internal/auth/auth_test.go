@@ -2,6 +2,8 @@ package auth
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -34,7 +36,12 @@ func setup(t *testing.T) *fixture {
 	d := dbtest.Open(t, api.Schema, audit.Schema, Schema)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	f := &fixture{db: d, now: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
-	f.svc = New(Config{Agency: "NL-NCB", Country: "NL"}, d, &audit.Log{DB: d}, log)
+	_, key, _ := ed25519.GenerateKey(rand.Reader)
+	alog, err := audit.Open(context.Background(), d, audit.Config{Agency: "NL-NCB", Key: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.svc = New(Config{Agency: "NL-NCB", Country: "NL"}, d, alog, log)
 	f.svc.now = func() time.Time { return f.now }
 	_, tok, err := f.svc.Bootstrap(context.Background(), "admin")
 	if err != nil {
