@@ -26,6 +26,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/liaison-project/liaison/internal/access"
 	"github.com/liaison-project/liaison/internal/api"
 	"github.com/liaison-project/liaison/internal/client"
@@ -65,6 +67,7 @@ type Node struct {
 	cfg     federation.Config
 	addr    string
 	svc     atomic.Pointer[federation.Service]
+	metrics atomic.Pointer[prometheus.Registry]
 	handler atomic.Pointer[http.Handler]
 	mu      sync.Mutex
 	running *running
@@ -132,6 +135,9 @@ func (w testWriter) Write(b []byte) (int, error) {
 // Start).
 func (n *Node) Service() *federation.Service { return n.svc.Load() }
 
+// Metrics is the registry of the node's current service.
+func (n *Node) Metrics() *prometheus.Registry { return n.metrics.Load() }
+
 // Start opens a fresh federation service on the node's database, serves the
 // federation listener on the node's port and runs the delivery workers.
 func (n *Node) Start() {
@@ -141,11 +147,13 @@ func (n *Node) Start() {
 	if n.running != nil {
 		return
 	}
-	svc, err := federation.New(n.cfg, federation.Deps{DB: n.DB, Identity: n.ID, Audit: n.Audit, Log: n.log})
+	reg := prometheus.NewRegistry()
+	svc, err := federation.New(n.cfg, federation.Deps{DB: n.DB, Identity: n.ID, Audit: n.Audit, Log: n.log, Metrics: reg})
 	if err != nil {
 		n.t.Fatalf("%s: federation.New: %v", n.Agency, err)
 	}
 	n.svc.Store(svc)
+	n.metrics.Store(reg)
 	h, err := api.Handler(api.Config{Log: n.log, Auth: roleTokens{agency: n.Agency, country: n.Country}}, svc.Routes())
 	if err != nil {
 		n.t.Fatalf("%s: api.Handler: %v", n.Agency, err)
