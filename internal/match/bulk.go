@@ -276,6 +276,9 @@ func parseBulkCheckpoint(data []byte) (*bulkCheckpoint, error) {
 		return nil, r.err
 	}
 	batches := (c.total + c.batchSize - 1) / c.batchSize
+	if r.remaining() < (batches+7)/8 {
+		return nil, errs.E(errs.Invalid, "checkpoint.done", fmt.Sprintf("truncated: %d batches need a %d-byte bitmap", batches, (batches+7)/8))
+	}
 	bitmap := r.take("done", (batches+7)/8)
 	c.done = make([]bool, batches)
 	for i := range c.done {
