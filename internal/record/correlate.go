@@ -28,7 +28,7 @@ type Correlation struct {
 	EntityIDs []string `json:"entityIds"`
 	// OverCorrelating marks a value that is not expanded: it is on the
 	// exclusion list (Reason "excluded") or held by more than the
-	// configured number of records on this node (Reason "common").
+	// configured number of times on this node (Reason "common").
 	OverCorrelating bool               `json:"overCorrelating,omitempty"`
 	Reason          string             `json:"reason,omitempty"`
 	Records         []CorrelatedRecord `json:"records,omitempty"`
@@ -49,9 +49,10 @@ const maxCorrelationRows = 5000
 // Correlations links record id to the other records the caller may read
 // that share an identifier with it, computed on the fly from the inverted
 // index: one query joins the record's identifier rows with the other rows
-// of the same values, skipping values held by more than MaxCorrelation
-// records, so the work is bounded by MaxCorrelation per identifier however
-// common a value is. It records a combine event naming the records linked.
+// of the same values, skipping values that occur more than MaxCorrelation
+// times, so the work is bounded by MaxCorrelation per identifier however
+// common a value is. (Occurrences are counted per entity, so a value
+// repeated within records becomes common no later than by record count.) It records a combine event naming the records linked.
 func (s *Service) Correlations(ctx context.Context, id string) (*Correlations, error) {
 	now := s.now()
 	sc, _, err := s.scope(ctx, now)
@@ -105,18 +106,21 @@ func (s *Service) correlate(ctx context.Context, q db.Querier, sc policy.ReadSco
 	if st.rec.State == StateWithdrawn {
 		return out, nil // a withdrawn record has no index rows
 	}
-	// The record's own identifiers, with how many records hold each value.
-	rows, err := q.QueryContext(ctx, `SELECT i.kind, i.value, i.entity_id, COALESCE(c.records, 0)
-		FROM record_identifiers i LEFT JOIN identifier_counts c ON c.kind = i.kind AND c.value = i.value
-		WHERE i.rid = ? ORDER BY i.kind, i.value, i.entity_id`, st.rid)
+	// The record's own identifiers, and whether each value occurs more
+	// than MaxCorrelation times: the (MaxCorrelation+1)th occurrence
+	// exists. The probe reads at most MaxCorrelation+1 index entries
+	// however common the value is.
+	rows, err := q.QueryContext(ctx, `SELECT i.kind, i.value, i.entity_id,
+		EXISTS (SELECT 1 FROM record_identifiers c WHERE c.kind = i.kind AND c.value = i.value LIMIT 1 OFFSET ?)
+		FROM record_identifiers i WHERE i.rid = ? ORDER BY i.kind, i.value, i.entity_id`, s.cfg.MaxCorrelation, st.rid)
 	if err != nil {
 		return nil, fmt.Errorf("read identifiers: %w", err)
 	}
 	byValue := make(map[[2]string]int)
 	for rows.Next() {
 		var kind, value, entity string
-		var count int
-		if err := rows.Scan(&kind, &value, &entity, &count); err != nil {
+		var common bool
+		if err := rows.Scan(&kind, &value, &entity, &common); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("read identifiers: %w", err)
 		}
@@ -129,7 +133,7 @@ func (s *Service) correlate(ctx context.Context, q db.Querier, sc policy.ReadSco
 			switch {
 			case s.excl.excluded(kind, value):
 				c.OverCorrelating, c.Reason = true, "excluded"
-			case count > s.cfg.MaxCorrelation:
+			case common:
 				c.OverCorrelating, c.Reason = true, "common"
 			}
 			out.Identifiers = append(out.Identifiers, c)
@@ -141,17 +145,18 @@ func (s *Service) correlate(ctx context.Context, q db.Querier, sc policy.ReadSco
 		return nil, err
 	}
 
-	// The other records holding the record's values, except over-common
-	// ones: the count condition is evaluated per value before the join.
+	// The other records holding the record's values, except common ones
+	// (the same probe), so that no value contributes more than
+	// MaxCorrelation rows.
 	cond, args := scopeSQL(sc)
 	lrows, err := q.QueryContext(ctx, `SELECT mine.kind, mine.value, o.entity_id, `+summaryColumns+`
 		FROM (SELECT DISTINCT kind, value FROM record_identifiers WHERE rid = ?) mine
-		JOIN identifier_counts c ON c.kind = mine.kind AND c.value = mine.value AND c.records <= ?
 		JOIN record_identifiers o ON o.kind = mine.kind AND o.value = mine.value AND o.rid <> ?
 		JOIN records r ON r.rid = o.rid
-		WHERE `+listable+` AND `+cond+`
+		WHERE NOT EXISTS (SELECT 1 FROM record_identifiers c WHERE c.kind = mine.kind AND c.value = mine.value LIMIT 1 OFFSET ?)
+		AND `+listable+` AND `+cond+`
 		ORDER BY mine.kind, mine.value, o.rid DESC, o.entity_id LIMIT ?`,
-		append(append([]any{st.rid, s.cfg.MaxCorrelation, st.rid}, args...), maxCorrelationRows+1)...)
+		append(append([]any{st.rid, st.rid, s.cfg.MaxCorrelation}, args...), maxCorrelationRows+1)...)
 	if err != nil {
 		return nil, fmt.Errorf("correlate: %w", err)
 	}
@@ -163,7 +168,7 @@ func (s *Service) correlate(ctx context.Context, q db.Querier, sc policy.ReadSco
 			break
 		}
 		var kind, value, entity string
-		r, err := scanSummary(prefixScanner{lrows, []any{&kind, &value, &entity}})
+		r, err := scanSummary(prefixScanner{lrows, []any{&kind, &value, &entity}}, &s.envs)
 		if err != nil {
 			return nil, err
 		}

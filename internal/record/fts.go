@@ -64,8 +64,9 @@ func ftsDocument(title, narrative, assessment string, ents []ftm.Entity) ftsDoc 
 				continue
 			}
 			for _, v := range vs {
-				appendWords(&nm, names.Fold(v))
-				appendWords(&sk, names.Skeleton(v))
+				f := names.Fold(v)
+				appendWords(&nm, f)
+				appendWords(&sk, names.Skeleton(f)) // Fold is idempotent: the same as Skeleton(v), folding once
 			}
 		}
 	}

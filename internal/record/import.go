@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/liaison-project/liaison/internal/access"
@@ -116,27 +117,91 @@ func (s *Service) Import(ctx context.Context, r io.Reader, opts ImportOptions, p
 	}
 	sum := &ImportSummary{RecordIDs: []string{}}
 	gr := newGroupReader(r, opts, s.cfg.Limits)
-	var batch []*Record
-	batchEntities := 0
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
+
+	// A pipeline of three stages, so that decoding and validation and the
+	// computation of index rows run on other cores while the database
+	// writes the previous batch: parse → index → write.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	parsed := make(chan *importBatch, 2)
+	ready := make(chan *importBatch, 2)
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		defer close(parsed)
+		s.parseBatches(ctx, gr, opts, env, p, now, parsed)
+	}()
+	go func() {
+		defer wg.Done()
+		defer close(ready)
+		s.indexBatches(ctx, parsed, ready)
+	}()
+	var failed error
+	for b := range ready {
+		if failed != nil {
+			continue // drain after a failure
 		}
-		if err := s.writeBatch(ctx, batch, now); err != nil {
-			return err
+		sum.Rejected += b.rejected
+		sum.noteErrors(b.errs, s.cfg.Limits.MaxImportErrors)
+		sum.noteWarnings(b.warnings, s.cfg.Limits.MaxImportErrors)
+		if len(b.recs) > 0 {
+			if err := s.writeIndexed(ctx, b.recs, b.xs, now); err != nil {
+				failed = err
+				cancel()
+				continue
+			}
 		}
-		for _, rec := range batch {
+		for _, rec := range b.recs {
 			sum.Records++
 			sum.Entities += len(rec.Entities)
 			if len(sum.RecordIDs) < maxSummaryIDs {
 				sum.RecordIDs = append(sum.RecordIDs, rec.ID)
 			}
 		}
-		batch, batchEntities = batch[:0], 0
-		if progress != nil {
-			progress(ImportProgress{Lines: gr.line - gr.first + 1, Entities: sum.Entities, Records: sum.Records, Rejected: sum.Rejected})
+		if b.err != nil {
+			failed = b.err
+			cancel()
+			continue
 		}
-		return nil
+		if progress != nil {
+			progress(ImportProgress{Lines: b.lines, Entities: sum.Entities, Records: sum.Records, Rejected: sum.Rejected})
+		}
+	}
+	wg.Wait()
+	sum.Lines = gr.line - gr.first + 1
+	sum.Elapsed = time.Since(start)
+	return sum, failed
+}
+
+// importBatch is a batch of records on its way through the import
+// pipeline, with what the parser learnt while reading its lines.
+type importBatch struct {
+	recs     []*Record
+	spans    [][2]int // first and last line of each record
+	xs       []*index
+	rejected int
+	errs     []ImportError
+	warnings []schemaWarning
+	lines    int   // lines read up to the end of the batch
+	err      error // a read error: nothing follows this batch
+}
+
+// parseBatches reads groups and turns them into records, in batches of
+// about importBatchEntities entities.
+func (s *Service) parseBatches(ctx context.Context, gr *groupReader, opts ImportOptions, env policy.Envelope,
+	p access.Principal, now time.Time, out chan<- *importBatch) {
+	b := &importBatch{}
+	entities := 0
+	send := func() bool {
+		b.lines = gr.line - gr.first + 1
+		select {
+		case out <- b:
+		case <-ctx.Done():
+			return false
+		}
+		b, entities = &importBatch{}, 0
+		return true
 	}
 	for {
 		g, err := gr.next()
@@ -144,29 +209,72 @@ func (s *Service) Import(ctx context.Context, r io.Reader, opts ImportOptions, p
 			break
 		}
 		if err != nil {
-			sum.Lines = gr.line - gr.first + 1
-			return sum, err
+			b.err = err
+			send()
+			return
 		}
-		sum.noteWarnings(g.warnings, s.cfg.Limits.MaxImportErrors)
+		b.warnings = append(b.warnings, g.warnings...)
 		rec, gerrs := s.groupRecord(g, opts, env, p, now)
 		if len(gerrs) > 0 {
-			sum.Rejected++
-			sum.noteErrors(gerrs, s.cfg.Limits.MaxImportErrors)
+			b.rejected++
+			b.errs = append(b.errs, gerrs...)
 			continue
 		}
-		batch = append(batch, rec)
-		if batchEntities += len(rec.Entities); batchEntities >= importBatchEntities || len(batch) >= importBatchRecords {
-			if err := flush(); err != nil {
-				return sum, err
+		b.recs = append(b.recs, rec)
+		b.spans = append(b.spans, [2]int{g.firstLine, g.lastLine})
+		if entities += len(rec.Entities); entities >= importBatchEntities || len(b.recs) >= importBatchRecords {
+			if !send() {
+				return
 			}
 		}
 	}
-	if err := flush(); err != nil {
-		return sum, err
+	if len(b.recs) > 0 || b.rejected > 0 || len(b.warnings) > 0 {
+		send()
 	}
-	sum.Lines = gr.line - gr.first + 1
-	sum.Elapsed = time.Since(start)
-	return sum, nil
+}
+
+// indexBatches computes the stored JSON and index rows of each batch's
+// records, rejecting records over the size limit.
+func (s *Service) indexBatches(ctx context.Context, in <-chan *importBatch, out chan<- *importBatch) {
+	envJSON := make(map[int64][]byte) // the records share the envelope but for the review date
+	for b := range in {
+		keep := b.recs[:0]
+		for i, r := range b.recs {
+			ej, ok := envJSON[r.Envelope.ReviewDate.UnixMicro()]
+			if !ok {
+				var err error
+				if ej, err = json.Marshal(&r.Envelope); err != nil {
+					b.err = fmt.Errorf("encode envelope: %w", err)
+					break
+				}
+				envJSON[r.Envelope.ReviewDate.UnixMicro()] = ej
+			}
+			x, err := buildIndexEnv(r, ej)
+			if err != nil {
+				b.err = err
+				break
+			}
+			if len(x.body) > s.cfg.Limits.MaxRecordBytes {
+				b.rejected++
+				b.errs = append(b.errs, ImportError{Field: fmt.Sprintf("lines %d–%d", b.spans[i][0], b.spans[i][1]),
+					Message: fmt.Sprintf("record larger than %d bytes", s.cfg.Limits.MaxRecordBytes)})
+				continue
+			}
+			keep = append(keep, r)
+			b.xs = append(b.xs, x)
+		}
+		if b.err != nil {
+			keep, b.xs = nil, nil
+		}
+		b.recs = keep
+		select {
+		case out <- b:
+		case <-ctx.Done():
+			for range in { // let the parser finish
+			}
+			return
+		}
+	}
 }
 
 func (s *Service) checkImportOptions(o *ImportOptions) error {
@@ -297,20 +405,9 @@ func lastRune(s string) (rune, int) {
 	return 0, 1
 }
 
-// writeBatch stores records in one transaction: rows, index, change feed
-// and collect events. All or nothing.
-func (s *Service) writeBatch(ctx context.Context, recs []*Record, now time.Time) error {
-	xs := make([]*index, len(recs))
-	for i, r := range recs {
-		x, err := buildIndex(r)
-		if err != nil {
-			return err
-		}
-		if len(x.body) > s.cfg.Limits.MaxRecordBytes {
-			return errs.E(errs.TooLarge, "record", fmt.Sprintf("a record is larger than %d bytes", s.cfg.Limits.MaxRecordBytes))
-		}
-		xs[i] = x
-	}
+// writeIndexed stores records with their index rows in one transaction:
+// rows, index, change feed and collect events. All or nothing.
+func (s *Service) writeIndexed(ctx context.Context, recs []*Record, xs []*index, now time.Time) error {
 	return s.db.Tx(ctx, func(tx *db.Tx) error {
 		ixs, err := insertRecords(ctx, tx, recs, xs)
 		if err != nil {

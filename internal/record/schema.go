@@ -3,7 +3,10 @@ package record
 import "github.com/liaison-project/liaison/internal/db"
 
 // Schema holds the record tables. Every table is keyed by the record's
-// integer rid, which is also the full-text index's rowid (see fts.go).
+// integer rid, which is also the full-text index's rowid (see fts.go). On
+// SQLite the index tables are WITHOUT ROWID (clustered on their primary
+// key), which saves a B-tree insert per row; that storage option is the
+// only difference between the engines besides full text.
 //
 //   - records: one row per record, the current version: policy columns the
 //     read filter needs (originator, copy provenance, TLP, exercise flag,
@@ -14,9 +17,8 @@ import "github.com/liaison-project/liaison/internal/db"
 //     form) and TLP:RED recipients, for the read filter.
 //   - record_terms: schema and country of the current version's entities,
 //     for filters and facets.
-//   - record_identifiers: the inverted index of normalised identifiers;
-//     identifier_counts: how many records hold each value, for the
-//     over-correlation threshold.
+//   - record_identifiers: the inverted index of normalised identifiers,
+//     one row per occurrence (kind, value, record, entity).
 //   - record_changes: the change feed (seq handed out from
 //     record_change_head, so that seq order is commit order on both
 //     engines); record_holders: which partner holds which version (filled
@@ -60,16 +62,29 @@ var Schema = db.Schema{Component: "record", Steps: []db.Migration{
 	{SQL: `CREATE TABLE record_rules (
 		rid BIGINT NOT NULL,
 		rule TEXT NOT NULL,
-		PRIMARY KEY (rid, rule))`},
+		PRIMARY KEY (rid, rule))`,
+		SQLite: `CREATE TABLE record_rules (
+		rid BIGINT NOT NULL,
+		rule TEXT NOT NULL,
+		PRIMARY KEY (rid, rule)) WITHOUT ROWID`},
 	{SQL: `CREATE TABLE record_recipients (
 		rid BIGINT NOT NULL,
 		agency TEXT NOT NULL,
-		PRIMARY KEY (rid, agency))`},
+		PRIMARY KEY (rid, agency))`,
+		SQLite: `CREATE TABLE record_recipients (
+		rid BIGINT NOT NULL,
+		agency TEXT NOT NULL,
+		PRIMARY KEY (rid, agency)) WITHOUT ROWID`},
 	{SQL: `CREATE TABLE record_terms (
 		rid BIGINT NOT NULL,
 		field TEXT NOT NULL,
 		value TEXT NOT NULL,
-		PRIMARY KEY (rid, field, value))`},
+		PRIMARY KEY (rid, field, value))`,
+		SQLite: `CREATE TABLE record_terms (
+		rid BIGINT NOT NULL,
+		field TEXT NOT NULL,
+		value TEXT NOT NULL,
+		PRIMARY KEY (rid, field, value)) WITHOUT ROWID`},
 	{SQL: `CREATE INDEX record_terms_value ON record_terms (field, value, rid)`},
 	{SQL: `CREATE TABLE record_identifiers (
 		kind TEXT NOT NULL,
@@ -77,13 +92,15 @@ var Schema = db.Schema{Component: "record", Steps: []db.Migration{
 		rid BIGINT NOT NULL,
 		entity_id TEXT NOT NULL,
 		country TEXT NOT NULL,
-		PRIMARY KEY (kind, value, rid, entity_id))`},
-	{SQL: `CREATE INDEX record_identifiers_rid ON record_identifiers (rid)`},
-	{SQL: `CREATE TABLE identifier_counts (
+		PRIMARY KEY (kind, value, rid, entity_id))`,
+		SQLite: `CREATE TABLE record_identifiers (
 		kind TEXT NOT NULL,
 		value TEXT NOT NULL,
-		records BIGINT NOT NULL,
-		PRIMARY KEY (kind, value))`},
+		rid BIGINT NOT NULL,
+		entity_id TEXT NOT NULL,
+		country TEXT NOT NULL,
+		PRIMARY KEY (kind, value, rid, entity_id)) WITHOUT ROWID`},
+	{SQL: `CREATE INDEX record_identifiers_rid ON record_identifiers (rid)`},
 	{SQL: `CREATE TABLE record_change_head (id INTEGER PRIMARY KEY, next_seq BIGINT NOT NULL)`},
 	{SQL: `INSERT INTO record_change_head (id, next_seq) VALUES (1, 1)`},
 	{SQL: `CREATE TABLE record_changes (

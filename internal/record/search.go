@@ -68,7 +68,7 @@ type FacetValue struct {
 const (
 	DefaultLimit   = 50
 	MaxLimit       = 500
-	MaxCount       = 10_000 // totals and facets look at no more matches than this
+	MaxCount       = 1000 // totals and facets look at no more matches than this
 	maxFacetValues = 25
 )
 
@@ -224,7 +224,7 @@ func (s *Service) summaries(ctx context.Context, q db.Querier, sc policy.ReadSco
 	defer rows.Close()
 	var out []summaryRow
 	for rows.Next() {
-		r, err := scanSummary(rows)
+		r, err := scanSummary(rows, &s.envs)
 		if err != nil {
 			return nil, err
 		}
@@ -355,7 +355,7 @@ func (s *Service) lookup(ctx context.Context, sc policy.ReadScope, kind, value s
 		var h Hit
 		var r summaryRow
 		var err error
-		r, err = scanSummary(prefixScanner{rows, []any{&h.EntityID, &h.Country}})
+		r, err = scanSummary(prefixScanner{rows, []any{&h.EntityID, &h.Country}}, &s.envs)
 		if err != nil {
 			return nil, err
 		}

@@ -48,6 +48,7 @@ type Service struct {
 	now     func() time.Time
 	hook    ChangeHook
 	excl    *exclusionSet
+	envs    envelopeCache
 }
 
 // Roles that change records. Reading is policy.ReadRoles.

@@ -236,8 +236,8 @@ func TestWithdrawReviewErase(t *testing.T) {
 			t.Errorf("erased record found by full text")
 		}
 	}
-	if n := e.count(t, `SELECT records FROM identifier_counts WHERE kind = 'iban' AND value = 'DE44500105175407324931'`); n != 1 {
-		t.Errorf("identifier count after withdraw and erase: %d, want 1", n)
+	if n := e.count(t, `SELECT COUNT(*) FROM record_identifiers WHERE kind = 'iban' AND value = 'DE44500105175407324931'`); n != 1 {
+		t.Errorf("identifier occurrences after withdraw and erase: %d, want 1", n)
 	}
 	evs := e.events.take()
 	if got := kinds(evs); !slices.Contains(got, "erase") {

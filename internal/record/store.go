@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/liaison-project/liaison/internal/db"
@@ -50,12 +51,18 @@ const (
 )
 
 // buildIndex computes the index rows and the stored JSON of r.
-func buildIndex(r *Record) (*index, error) {
-	env, err := json.Marshal(&r.Envelope)
-	if err != nil {
-		return nil, fmt.Errorf("encode envelope: %w", err)
+func buildIndex(r *Record) (*index, error) { return buildIndexEnv(r, nil) }
+
+// buildIndexEnv is buildIndex with the envelope's JSON already encoded
+// (nil: encode it), for imports, whose records share an envelope.
+func buildIndexEnv(r *Record, env []byte) (*index, error) {
+	if env == nil {
+		var err error
+		if env, err = json.Marshal(&r.Envelope); err != nil {
+			return nil, fmt.Errorf("encode envelope: %w", err)
+		}
 	}
-	body, err := json.Marshal(content{Narrative: r.Narrative, Assessment: r.Assessment, Entities: r.Entities,
+	body, err := encodeContent(&content{Narrative: r.Narrative, Assessment: r.Assessment, Entities: r.Entities,
 		DataSubjects: r.DataSubjects, Assessments: r.Assessments, Attachments: r.Attachments})
 	if err != nil {
 		return nil, fmt.Errorf("encode record: %w", err)
@@ -93,20 +100,6 @@ func buildIndex(r *Record) (*index, error) {
 		x.recipients = r.Envelope.TLPRecipients
 	}
 	return x, nil
-}
-
-// distinctValues returns the distinct (kind, value) pairs of the rows.
-func (x *index) distinctValues() [][2]string {
-	seen := make(map[[2]string]bool, len(x.idents))
-	var out [][2]string
-	for _, id := range x.idents {
-		k := [2]string{id.kind, id.value}
-		if !seen[k] {
-			seen[k] = true
-			out = append(out, k)
-		}
-	}
-	return out
 }
 
 const recordColumns = `rid, id, version, state, last_change, title, case_ref, originator, received_from, tlp, exercise, case_only,
@@ -191,20 +184,12 @@ type indexed struct {
 // insertIndexes writes the search rows of several records.
 func insertIndexes(ctx context.Context, tx *db.Tx, recs []indexed) error {
 	var terms, idents, rules, recips []any
-	counts := make(map[[2]string]int)
-	var order [][2]string
 	for _, r := range recs {
 		for _, t := range r.x.terms {
 			terms = append(terms, r.rid, t[0], t[1])
 		}
 		for _, id := range r.x.idents {
 			idents = append(idents, id.kind, id.value, r.rid, id.entity, id.country)
-		}
-		for _, k := range r.x.distinctValues() {
-			if counts[k] == 0 {
-				order = append(order, k)
-			}
-			counts[k]++
 		}
 		for _, rule := range r.x.rules {
 			rules = append(rules, r.rid, rule)
@@ -218,14 +203,6 @@ func insertIndexes(ctx context.Context, tx *db.Tx, recs []indexed) error {
 	}
 	if err := insertRows(ctx, tx, `INSERT INTO record_identifiers (kind, value, rid, entity_id, country)`, " ON CONFLICT DO NOTHING", 5, idents); err != nil {
 		return fmt.Errorf("index record identifiers: %w", err)
-	}
-	cargs := make([]any, 0, 3*len(order))
-	for _, k := range order {
-		cargs = append(cargs, k[0], k[1], counts[k])
-	}
-	if err := insertRows(ctx, tx, `INSERT INTO identifier_counts (kind, value, records)`,
-		` ON CONFLICT (kind, value) DO UPDATE SET records = identifier_counts.records + excluded.records`, 3, cargs); err != nil {
-		return fmt.Errorf("count identifiers: %w", err)
 	}
 	if err := insertRows(ctx, tx, `INSERT INTO record_rules (rid, rule)`, "", 2, rules); err != nil {
 		return fmt.Errorf("index record rules: %w", err)
@@ -249,14 +226,9 @@ func insertIndexes(ctx context.Context, tx *db.Tx, recs []indexed) error {
 	return nil
 }
 
-// deleteIndex removes every search row of record rid and decrements the
-// identifier counts of its values.
+// deleteIndex removes every search row of record rid.
 func deleteIndex(ctx context.Context, tx *db.Tx, rid int64) error {
 	stmts := []struct{ what, q string }{
-		{"uncount identifiers", `UPDATE identifier_counts SET records = records - 1 WHERE (kind, value) IN
-			(SELECT kind, value FROM record_identifiers WHERE rid = ? GROUP BY kind, value)`},
-		{"drop identifier counts", `DELETE FROM identifier_counts WHERE records <= 0 AND (kind, value) IN
-			(SELECT kind, value FROM record_identifiers WHERE rid = ?)`},
 		{"delete identifiers", `DELETE FROM record_identifiers WHERE rid = ?`},
 		{"delete terms", `DELETE FROM record_terms WHERE rid = ?`},
 		{"delete rules", `DELETE FROM record_rules WHERE rid = ?`},
@@ -355,6 +327,41 @@ func loadRecord(ctx context.Context, q db.Querier, id string) (*stored, error) {
 // summaryColumns are the columns scanSummary reads, on records r.
 const summaryColumns = `r.rid, r.id, r.version, r.state, r.title, r.case_ref, r.envelope, r.entity_count, r.created_at, r.updated_at`
 
+// envelopeCache keeps decoded envelopes by their stored JSON. Records
+// imported together share one envelope, and decoding one (strictly, with
+// its key checks) is the most expensive step of listing records. The
+// cache is bounded: when full it starts over. Cached envelopes are shared,
+// so their users must not modify them.
+type envelopeCache struct {
+	mu sync.Mutex
+	m  map[string]policy.Envelope
+}
+
+const maxCachedEnvelopes = 4096
+
+func (c *envelopeCache) decode(s string) (policy.Envelope, error) {
+	c.mu.Lock()
+	e, ok := c.m[s]
+	c.mu.Unlock()
+	if ok {
+		return e, nil
+	}
+	e, err := policy.DecodeEnvelope([]byte(s))
+	if err != nil {
+		return e, err
+	}
+	if err := e.ValidateStored(); err != nil {
+		return e, err
+	}
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= maxCachedEnvelopes {
+		c.m = make(map[string]policy.Envelope)
+	}
+	c.m[s] = e
+	c.mu.Unlock()
+	return e, nil
+}
+
 // summaryRow is a scanned summary with its envelope, for the defence in
 // depth check.
 type summaryRow struct {
@@ -363,7 +370,7 @@ type summaryRow struct {
 	env policy.Envelope
 }
 
-func scanSummary(row scanner) (summaryRow, error) {
+func scanSummary(row scanner, envs *envelopeCache) (summaryRow, error) {
 	var (
 		s                       summaryRow
 		state, env              string
@@ -372,11 +379,8 @@ func scanSummary(row scanner) (summaryRow, error) {
 	if err := row.Scan(&s.rid, &s.sum.ID, &s.sum.Version, &state, &s.sum.Title, &s.sum.CaseRef, &env, &count, &created, &updated); err != nil {
 		return s, err
 	}
-	e, err := policy.DecodeEnvelope([]byte(env))
+	e, err := envs.decode(env)
 	if err != nil {
-		return s, fmt.Errorf("record %s: stored envelope: %w", s.sum.ID, err)
-	}
-	if err := e.ValidateStored(); err != nil {
 		return s, fmt.Errorf("record %s: stored envelope: %w", s.sum.ID, err)
 	}
 	s.env = e
