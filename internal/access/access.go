@@ -41,14 +41,18 @@ func ParseRole(s string) (Role, error) {
 // Principal is the authenticated caller of a request: a local officer, or a
 // partner node acting through federation (Partner set, UserID empty).
 type Principal struct {
-	UserID   string // stable user id on this node; empty for a partner node
-	Username string
-	Role     Role
-	Agency   string // agency id of the node the principal belongs to, e.g. "NL-NCB"
-	Country  string // ISO 3166-1 alpha-2 of that agency
-	TokenID  string // id of the API token used, if any (for audit)
-	Partner  bool   // true when the caller is a partner node, not an officer
-	Exercise bool   // true when acting inside a training exercise
+	UserID      string // stable user id on this node; empty for a partner node
+	Username    string
+	DisplayName string
+	Role        Role
+	Agency      string // agency id of the node the principal belongs to, e.g. "NL-NCB"
+	Country     string // ISO 3166-1 alpha-2 of that agency
+	TokenID     string // id of the API token used, if any (for audit)
+	Partner     bool   // true when the caller is a partner node, not an officer
+	Exercise    bool   // true when acting inside a training exercise
+
+	// MustChangePassword is set while the user still has a one-time password.
+	MustChangePassword bool
 }
 
 // Is reports whether the principal has one of the given roles.

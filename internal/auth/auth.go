@@ -109,8 +109,9 @@ func validateUsername(name string) error {
 
 func (s *Service) principal(u *User, tokenID string) access.Principal {
 	return access.Principal{
-		UserID: u.ID, Username: u.Username, Role: u.Role,
+		UserID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Role: u.Role,
 		Agency: s.cfg.Agency, Country: s.cfg.Country, TokenID: tokenID,
+		MustChangePassword: u.MustChangePassword,
 	}
 }
 
@@ -358,7 +359,11 @@ func (s *Service) ResetPassword(ctx context.Context, username string) (string, e
 		}
 		e := audit.New(ctx, audit.UserChanged, audit.Ref{Type: "user", ID: u.ID})
 		e.Reason = "password reset"
-		return s.audit.Append(ctx, tx, e)
+		if err := s.audit.Append(ctx, tx, e); err != nil {
+			return err
+		}
+		tx.OnCommit(func() { s.evict(func(c cachedToken) bool { return c.principal.UserID == u.ID }) })
+		return nil
 	})
 	return password, err
 }
@@ -386,7 +391,11 @@ func (s *Service) ChangePassword(ctx context.Context, userID, old, new string) e
 		}
 		e := audit.New(ctx, audit.UserChanged, audit.Ref{Type: "user", ID: u.ID})
 		e.Reason = "password changed"
-		return s.audit.Append(ctx, tx, e)
+		if err := s.audit.Append(ctx, tx, e); err != nil {
+			return err
+		}
+		tx.OnCommit(func() { s.evict(func(c cachedToken) bool { return c.principal.UserID == u.ID }) })
+		return nil
 	})
 }
 

@@ -72,14 +72,12 @@ var pageParams = []api.Param{
 	{Name: "cursor", Description: "nextCursor of the previous page"},
 }
 
+// handleMe answers from the authenticated principal: authentication has
+// just read (or, within the token cache's lifetime, re-validated) the user.
 func (s *Service) handleMe(w http.ResponseWriter, r *http.Request) error {
 	p := api.Principal(r)
-	u, err := getUser(r.Context(), s.db, "id = ?", p.UserID)
-	if err != nil {
-		return err
-	}
-	return httpx.WriteJSON(w, http.StatusOK, Me{UserID: u.ID, Username: u.Username, DisplayName: u.DisplayName,
-		Role: u.Role, Agency: p.Agency, Country: p.Country, MustChangePassword: u.MustChangePassword})
+	return httpx.WriteJSON(w, http.StatusOK, Me{UserID: p.UserID, Username: p.Username, DisplayName: p.DisplayName,
+		Role: p.Role, Agency: p.Agency, Country: p.Country, MustChangePassword: p.MustChangePassword})
 }
 
 func (s *Service) handleChangePassword(w http.ResponseWriter, r *http.Request) error {
