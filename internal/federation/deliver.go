@@ -8,7 +8,9 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/liaison-project/liaison/internal/db"
@@ -41,34 +43,71 @@ type deliveryError struct {
 
 func (e *deliveryError) Error() string { return e.msg }
 
-// deliverOnce sends the next batch of sealed envelopes queued for p, in
-// sequence order, and records the answers. It returns how many envelopes got
-// a final answer (delivered or failed), and an error when the attempt
-// failed or the partner refused the envelope at the head of the queue, which
-// holds up the pair until a retry succeeds.
+// deliverRounds bounds how many batches deliverOnce sends before it
+// returns to its worker loop.
+const deliverRounds = 16
+
+// deliverOnce sends the sealed envelopes queued for p, in sequence order
+// and in batches, and records the answers. It pipelines: while the answers
+// to one batch are checked and stored, the next batch is already on its
+// way. It returns how many envelopes got a final answer (delivered or
+// failed), and an error when an attempt failed or the partner refused the
+// envelope at the head of the queue, which holds up the pair until a retry
+// succeeds.
 func (s *Service) deliverOnce(ctx context.Context, p *partner) (int, error) {
-	now := s.now()
-	batch, err := s.nextBatch(ctx, p, now)
-	if err != nil || len(batch) == 0 {
-		return 0, err
+	type outcome struct {
+		n   int
+		err error
 	}
-	envs := make([][]byte, len(batch))
-	for i, r := range batch {
-		envs[i] = r.wire
+	var pending chan outcome // the recording of the previous batch
+	total := 0
+	wait := func() error {
+		if pending == nil {
+			return nil
+		}
+		o := <-pending
+		pending = nil
+		total += o.n
+		return o.err
 	}
-	results, err := s.post(ctx, p, encodeBatch(envs), len(batch))
-	if err != nil {
-		return 0, s.recordFailure(ctx, p, batch[0], err.Error())
+	after := int64(0)
+	for range deliverRounds {
+		batch, err := s.nextBatch(ctx, p, s.now(), after)
+		if err != nil || len(batch) == 0 {
+			if werr := wait(); werr != nil {
+				return total, werr
+			}
+			return total, err
+		}
+		envs := make([][]byte, len(batch))
+		for i, r := range batch {
+			envs[i] = r.wire
+		}
+		results, err := s.post(ctx, p, encodeBatch(envs), len(batch))
+		if werr := wait(); werr != nil {
+			// The batch just sent is answered with sequence-gap refusals,
+			// which change nothing on either side.
+			return total, werr
+		}
+		if err != nil {
+			return total, s.recordFailure(ctx, p, batch[0], err.Error())
+		}
+		after = batch[len(batch)-1].seq
+		pending = make(chan outcome, 1)
+		go func() {
+			n, err := s.recordResults(ctx, p, batch, results)
+			pending <- outcome{n, err}
+		}()
 	}
-	return s.recordResults(ctx, p, batch, results)
+	return total, wait()
 }
 
-// nextBatch reads the sealed envelopes at the head of p's queue, stopping
-// before the first one that still needs (re)sealing, and rings the sealer
-// if it stopped early.
-func (s *Service) nextBatch(ctx context.Context, p *partner, now time.Time) ([]sentRow, error) {
+// nextBatch reads the sealed envelopes queued for p after sequence number
+// after, stopping before the first one that still needs (re)sealing, and
+// rings the sealer if it stopped early.
+func (s *Service) nextBatch(ctx context.Context, p *partner, now time.Time, after int64) ([]sentRow, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT seq, message_id, wire, prev_wire, seal_due, queued_at FROM fed_outbox
-		WHERE partner = ? AND state = ? ORDER BY seq LIMIT ?`, p.agency, DeliveryQueued, s.cfg.BatchSize)
+		WHERE partner = ? AND state = ? AND seq > ? ORDER BY seq LIMIT ?`, p.agency, DeliveryQueued, after, s.cfg.BatchSize)
 	if err != nil {
 		return nil, fmt.Errorf("read queue: %w", err)
 	}
@@ -159,18 +198,35 @@ func (s *Service) recordResults(ctx context.Context, p *partner, batch []sentRow
 		at       int64
 		rejected string
 	}
+	// Receipts are checked on all cores; the answers are then taken in order.
+	checks := make([]error, len(results))
+	var wg sync.WaitGroup
+	work := make(chan int)
+	for range min(runtime.GOMAXPROCS(0), len(results)) {
+		wg.Go(func() {
+			for i := range work {
+				checks[i] = s.checkReceipt(p, results[i].Receipt, batch[i])
+			}
+		})
+	}
+	for i, res := range results {
+		if len(res.Receipt) > 0 {
+			work <- i
+		}
+	}
+	close(work)
+	wg.Wait()
 	var finals []done
 	var stop *deliveryResult
 	var stopRow sentRow
 	for i, res := range results {
 		r := batch[i]
 		if len(res.Receipt) > 0 {
-			at, err := s.checkReceipt(p, res.Receipt, r)
-			if err != nil {
+			if err := checks[i]; err != nil {
 				stop, stopRow = &deliveryResult{Reason: envelope.ReasonMismatch, Detail: "invalid delivered receipt: " + err.Error()}, r
 				break
 			}
-			finals = append(finals, done{row: r, receipt: res.Receipt, at: at})
+			finals = append(finals, done{row: r, receipt: res.Receipt, at: now.UnixMicro()})
 			continue
 		}
 		if res.Reason == ReasonRejected {
@@ -234,18 +290,18 @@ func (s *Service) recordResults(ctx context.Context, p *partner, batch []sentRow
 }
 
 // checkReceipt verifies a delivered receipt for the envelope sent (or the
-// one it replaced on a reseal) and returns its time.
-func (s *Service) checkReceipt(p *partner, raw []byte, r sentRow) (int64, error) {
+// one it replaced on a reseal).
+func (s *Service) checkReceipt(p *partner, raw []byte, r sentRow) error {
 	rc, err := envelope.ParseReceipt(raw)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	if rc.Kind != envelope.Delivered {
-		return 0, errs.E(errs.Invalid, "receipt", "not a delivered receipt")
+		return errs.E(errs.Invalid, "receipt", "not a delivered receipt")
 	}
 	key, err := s.anyKey(p.agency, rc.ByKey)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	for _, wb := range [][]byte{r.wire, r.prevWire} {
 		if wb == nil {
@@ -253,13 +309,13 @@ func (s *Service) checkReceipt(p *partner, raw []byte, r sentRow) (int64, error)
 		}
 		w, err := envelope.Unmarshal(wb, 0)
 		if err != nil {
-			return 0, fmt.Errorf("stored envelope: %w", err)
+			return fmt.Errorf("stored envelope: %w", err)
 		}
 		if err = rc.Verify(key, w); err == nil {
-			return rc.Time.UnixMicro(), nil
+			return nil
 		}
 	}
-	return 0, errs.E(errs.Invalid, "receipt", "the receipt does not acknowledge the envelope sent")
+	return errs.E(errs.Invalid, "receipt", "the receipt does not acknowledge the envelope sent")
 }
 
 // problemSummary renders an error answer for the partner's status line.

@@ -48,6 +48,8 @@ const (
 //
 // Send writes no audit event: the caller records the disclosure in the
 // same transaction. It returns the message id, shared by all recipients.
+// When Send fails, the caller must fail its transaction too: a sequence
+// number taken for one recipient must not commit without its envelope.
 func (s *Service) Send(ctx context.Context, tx *db.Tx, m Outbound) (uuid.UUID, error) {
 	id := m.ID
 	if id == uuid.Nil {
@@ -66,20 +68,20 @@ func (s *Service) Send(ctx context.Context, tx *db.Tx, m Outbound) (uuid.UUID, e
 	}
 	now := s.nowMicro()
 	for _, to := range m.To {
+		// One statement takes the number, so that concurrent senders (other
+		// processes on PostgreSQL) serialise on the partner's row.
 		var seq int64
-		var state string
-		err := tx.QueryRowContext(ctx, `SELECT next_out, state FROM fed_partners WHERE agency = ?`, to).Scan(&seq, &state)
+		err := tx.QueryRowContext(ctx, `UPDATE fed_partners SET next_out = next_out + 1 WHERE agency = ? AND state = ?
+			RETURNING next_out - 1`, to, StateActive).Scan(&seq)
 		if errors.Is(err, sql.ErrNoRows) {
+			var state string
+			if err := tx.QueryRowContext(ctx, `SELECT state FROM fed_partners WHERE agency = ?`, to).Scan(&state); err == nil {
+				return uuid.Nil, errs.E(errs.Precondition, "to", "partner "+to+" is "+state)
+			}
 			return uuid.Nil, errs.E(errs.NotExist, "to", to+" is not a partner")
 		}
 		if err != nil {
-			return uuid.Nil, fmt.Errorf("read partner %s: %w", to, err)
-		}
-		if state != StateActive {
-			return uuid.Nil, errs.E(errs.Precondition, "to", "partner "+to+" is "+state)
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE fed_partners SET next_out = ? WHERE agency = ?`, seq+1, to); err != nil {
-			return uuid.Nil, fmt.Errorf("take sequence number: %w", err)
+			return uuid.Nil, fmt.Errorf("take sequence number for %s: %w", to, err)
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO fed_outbox (partner, seq, message_id, type, thread, case_ref, handling, tlp,
 			officer, recipients, payload, wire, prev_wire, sealed_at, seal_due, state, queued_at, attempts, last_error,
@@ -196,5 +198,6 @@ func (s *Service) sealDue(ctx context.Context, p *partner) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("store sealed envelopes: %w", err)
 	}
+	s.bells(p.agency).ring(bellDeliver)
 	return len(batch), nil
 }

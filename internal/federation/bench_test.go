@@ -1,0 +1,248 @@
+package federation_test
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/hpke"
+	"crypto/rand"
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/liaison-project/liaison/internal/db"
+	"github.com/liaison-project/liaison/internal/federation"
+	"github.com/liaison-project/liaison/internal/federation/fedtest"
+	"github.com/liaison-project/liaison/internal/identity"
+)
+
+// The benchmarks run two nodes in this process, on loopback, with real
+// mutual TLS and durable databases, and compare with the raw crypto
+// pipeline measured in the same run. Run each once:
+//
+//	go test -run='^$' -bench=Federation -benchtime=1x ./internal/federation
+//
+// LIAISON_BENCH_MESSAGES sets the number of messages of the throughput
+// run (default 5,000) and LIAISON_BENCH_CATCHUP the size of the queue of
+// the catch-up run (default 10,000; the issue's figure is 100,000).
+
+const benchType = "bench-note"
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
+
+// benchPair starts NL and DE with the production backoff and poll settings
+// and a no-op handler for the benchmark type at DE.
+func benchPair(b *testing.B) (nl, de *fedtest.Node) {
+	b.Helper()
+	prod := func(c *federation.Config) {
+		c.BackoffMin, c.BackoffMax, c.PollInterval = federation.DefaultBackoffMin, federation.DefaultBackoffMax, federation.DefaultPollInterval
+	}
+	nl = fedtest.NewNode(b, "NL-NCB", "NL", prod)
+	de = fedtest.NewNode(b, "DE-BKA", "DE", prod)
+	fedtest.Introduce(b, nl, de)
+	noop := func(context.Context, *db.Tx, *federation.Inbound) error { return nil }
+	de.Service().Handle(benchType, noop)
+	return nl, de
+}
+
+// enqueue queues n 1 KiB messages from nl to DE, 500 per transaction.
+func enqueue(b *testing.B, nl *fedtest.Node, n int) {
+	b.Helper()
+	ctx := context.Background()
+	payload := make([]byte, 1<<10)
+	rand.Read(payload)
+	for done := 0; done < n; {
+		k := min(500, n-done)
+		err := nl.DB.Write(ctx, func(tx *db.Tx) error {
+			for range k {
+				if _, err := nl.Service().Send(ctx, tx, federation.Outbound{Type: benchType, To: []string{"DE-BKA"},
+					Handling: []string{"H0"}, TLP: "TLP:AMBER", Officer: "u-bench", Payload: payload}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		done += k
+	}
+}
+
+func queued(b *testing.B, nl *fedtest.Node, state string) int {
+	b.Helper()
+	var n int
+	if err := nl.DB.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM fed_outbox WHERE state = ?`, state).Scan(&n); err != nil {
+		b.Fatal(err)
+	}
+	return n
+}
+
+func waitDelivered(b *testing.B, nl *fedtest.Node, n int, timeout time.Duration) {
+	b.Helper()
+	deadline := time.Now().Add(timeout)
+	for queued(b, nl, federation.DeliveryDelivered) < n {
+		if time.Now().After(deadline) {
+			b.Fatalf("only %d of %d delivered within %v", queued(b, nl, federation.DeliveryDelivered), n, timeout)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// rawPipeline measures the raw crypto of one 1 KiB message on one core:
+// Ed25519 sign, HPKE X-Wing seal, HPKE open, Ed25519 verify.
+func rawPipeline(b *testing.B, n int) float64 {
+	b.Helper()
+	from, err := identity.Generate("NL-NCB", "NL", "raw", nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	to, err := identity.Generate("DE-BKA", "DE", "raw", nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	payload := make([]byte, 1<<10)
+	rand.Read(payload)
+	pub := from.SigningKey.Public().(ed25519.PublicKey)
+	pk := to.HPKEKey.PublicKey()
+	start := time.Now()
+	for range n {
+		sig := ed25519.Sign(from.SigningKey, payload)
+		ct, err := hpke.Seal(pk, hpke.HKDFSHA256(), hpke.AES256GCM(), []byte("raw"), payload)
+		if err != nil {
+			b.Fatal(err)
+		}
+		pt, err := hpke.Open(to.HPKEKey, hpke.HKDFSHA256(), hpke.AES256GCM(), []byte("raw"), ct)
+		if err != nil || !ed25519.Verify(pub, pt, sig) {
+			b.Fatal("raw pipeline failed")
+		}
+	}
+	return float64(n) / time.Since(start).Seconds()
+}
+
+func BenchmarkFederation(b *testing.B) {
+	b.Run("throughput-1KiB", benchThroughput)
+	b.Run("latency-200mps", benchLatency)
+	b.Run("catch-up", benchCatchUp)
+}
+
+// benchThroughput: messages queued as fast as the sender takes them, until
+// all are delivered and their signed receipts stored; ratio to the raw
+// crypto pipeline measured just before and after.
+func benchThroughput(b *testing.B) {
+	n := envInt("LIAISON_BENCH_MESSAGES", 5000)
+	for b.Loop() {
+		nl, _ := benchPair(b)
+		rawBefore := rawPipeline(b, 1000)
+		start := time.Now()
+		enqueue(b, nl, n)
+		waitDelivered(b, nl, n, 10*time.Minute)
+		rate := float64(n) / time.Since(start).Seconds()
+		raw := (rawBefore + rawPipeline(b, 1000)) / 2
+		b.ReportMetric(rate, "msg/s")
+		b.ReportMetric(raw, "raw-msg/s")
+		b.ReportMetric(rate/raw, "ratio")
+	}
+}
+
+// benchLatency: one message every 5 ms, each queued in its own
+// transaction as an officer's request would be (concurrently, as officers
+// do); the latency is from the start of that transaction to the sender
+// storing the signed receipt.
+func benchLatency(b *testing.B) {
+	const rate, seconds = 200, 10
+	for b.Loop() {
+		nl, _ := benchPair(b)
+		ctx := context.Background()
+		payload := make([]byte, 1<<10)
+		rand.Read(payload)
+		tick := time.NewTicker(time.Second / rate)
+		starts := map[string]time.Time{}
+		began := time.Now()
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		for range rate * seconds {
+			<-tick.C
+			wg.Go(func() { // officers send concurrently
+				t0 := time.Now()
+				var id uuid.UUID
+				err := nl.DB.Write(ctx, func(tx *db.Tx) error {
+					var err error
+					id, err = nl.Service().Send(ctx, tx, federation.Outbound{Type: benchType, To: []string{"DE-BKA"},
+						Handling: []string{"H0"}, TLP: "TLP:AMBER", Payload: payload})
+					return err
+				})
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				mu.Lock()
+				starts[id.String()] = t0
+				mu.Unlock()
+			})
+		}
+		wg.Wait()
+		tick.Stop()
+		b.ReportMetric(float64(rate*seconds)/time.Since(began).Seconds(), "offered-msg/s")
+		waitDelivered(b, nl, rate*seconds, time.Minute)
+		rows, err := nl.DB.QueryContext(ctx, `SELECT message_id, delivered_at FROM fed_outbox`)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var lat []time.Duration
+		for rows.Next() {
+			var id string
+			var at int64
+			if err := rows.Scan(&id, &at); err != nil {
+				b.Fatal(err)
+			}
+			lat = append(lat, time.UnixMicro(at).Sub(starts[id]))
+		}
+		rows.Close()
+		slices.Sort(lat)
+		p := func(q float64) float64 { return float64(lat[int(q*float64(len(lat)-1))].Microseconds()) / 1e3 }
+		b.ReportMetric(p(0.5), "p50-ms")
+		b.ReportMetric(p(0.99), "p99-ms")
+		b.ReportMetric(p(1), "max-ms")
+	}
+}
+
+// benchCatchUp: the receiver is down while messages are queued (and
+// sealed, which the sender does while it waits); the figure is the time
+// from its restart until the last signed receipt is stored.
+func benchCatchUp(b *testing.B) {
+	n := envInt("LIAISON_BENCH_CATCHUP", 10000)
+	for b.Loop() {
+		nl, de := benchPair(b)
+		de.Stop()
+		start := time.Now()
+		enqueue(b, nl, n)
+		for {
+			var unsealed int
+			nl.DB.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM fed_outbox WHERE wire IS NULL`).Scan(&unsealed)
+			if unsealed == 0 {
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		b.ReportMetric(time.Since(start).Seconds(), "queue+seal-s")
+		restart := time.Now()
+		de.Start()
+		de.Service().Handle(benchType, func(context.Context, *db.Tx, *federation.Inbound) error { return nil })
+		waitDelivered(b, nl, n, 30*time.Minute)
+		took := time.Since(restart)
+		b.ReportMetric(took.Seconds(), "catch-up-s")
+		b.ReportMetric(float64(n)/took.Seconds(), "msg/s")
+		fmt.Fprintf(os.Stderr, "catch-up of %d messages: %v\n", n, took)
+	}
+}
