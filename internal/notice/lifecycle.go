@@ -248,6 +248,13 @@ func (n *Notice) Decide(p access.Principal, d Decision, now time.Time) error {
 	switch d.Outcome {
 	case Approved:
 		ev = Approve
+		// The reviewer saw n.Flags. If the content was edited behind the
+		// lifecycle's back since, the screening no longer matches it.
+		for _, id := range blockingIDs(Screen(*n, nil)) {
+			if !slices.ContainsFunc(n.Flags, func(f Flag) bool { return f.ID() == id }) {
+				return errs.E(errs.Conflict, "flags", "the notice changed since it was screened; resubmit it")
+			}
+		}
 		for _, id := range blockingIDs(n.Flags) {
 			if !slices.Contains(d.Acknowledged, id) {
 				return errs.E(errs.Precondition, "acknowledged", fmt.Sprintf("approval must acknowledge blocking flag %s", id))

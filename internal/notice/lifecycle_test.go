@@ -94,6 +94,18 @@ func TestPoliticalRedNoticeNeedsReviewerDecision(t *testing.T) {
 	}
 }
 
+func TestApprovalRescreensEditedContent(t *testing.T) {
+	n := redNotice("Fraud")
+	if err := n.Submit(officer, t0, nil); err != nil {
+		t.Fatal(err)
+	}
+	n.Charges[0].Text = "Apostasy" // edited directly, not through the lifecycle
+	wantKind(t, n.Decide(reviewer, Decision{Outcome: Approved, Reasons: "ok", ExtraditionWillBeSought: true}, t0), errs.Conflict)
+	if n.State != InReview {
+		t.Fatalf("state %s", n.State)
+	}
+}
+
 func TestRefusalAndRevision(t *testing.T) {
 	n := redNotice("Bounced cheque")
 	if err := n.Submit(officer, t0, nil); err != nil {
