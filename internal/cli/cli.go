@@ -87,6 +87,8 @@ LIAISON_TOKEN).`,
 		newTokenCmd(env),
 		newBenchCmd(env),
 		newAuditCmd(env),
+		newPartnerCmd(env),
+		newMessageCmd(env),
 	)
 	return root
 }
