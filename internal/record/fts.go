@@ -12,26 +12,27 @@ import (
 // between the engines; all of it is in this file.
 //
 // Both engines index the same pre-processed text, so that they find the
-// same records: each record is one document of three fields, built by
+// same records. Each record is one document of lower-case words built by
 // [ftsDocument]:
 //
-//   - names: every name-typed property value, folded ([names.Fold]: lower
-//     case, no diacritics, Cyrillic, Greek and Arabic transliterated);
-//   - skel: the consonant skeletons of those names ([names.Skeleton]), in
-//     which transliteration and spelling variants fall together;
-//   - body: title, narrative and assessment, folded word by word.
+//   - every name-typed property value, folded ([names.Fold]: lower case,
+//     no diacritics, Cyrillic, Greek and Arabic transliterated);
+//   - title, narrative and assessment, folded word by word;
+//   - the consonant skeletons of the names ([names.Skeleton]), in which
+//     transliteration and spelling variants fall together, each prefixed
+//     with skelPrefix so that they do not mix with words.
 //
-// A query word matches a record when its folded form is in names or body,
-// or its skeleton is in skel; every word must match. SQLite keeps the
-// fields as FTS5 columns of a contentless table (the text is not stored
-// twice; rows are deleted by rowid, and secure-delete removes an erased
-// record's tokens from the index at once rather than at the next merge).
-// PostgreSQL keeps one tsvector with the fields as weights A, B and C and a
-// GIN index.
+// A query word matches a record when its folded form or its prefixed
+// skeleton is in the document; every word must match. The engine's own
+// tokenizer only splits the words again. SQLite keeps the documents in a
+// contentless FTS5 table (the text is not stored twice; rows are deleted by
+// rowid, and secure-delete removes an erased record's tokens from the index
+// at once rather than at the next merge). PostgreSQL keeps a tsvector
+// ('simple' configuration, which only lower-cases) with a GIN index.
 
 var ftsTable = db.Migration{
-	SQLite: `CREATE VIRTUAL TABLE record_fts USING fts5(names, skel, body,
-		content='', contentless_delete=1, detail=column, tokenize='unicode61 remove_diacritics 2')`,
+	SQLite: `CREATE VIRTUAL TABLE record_fts USING fts5(doc,
+		content='', contentless_delete=1, detail=none, tokenize='unicode61 remove_diacritics 2')`,
 	Postgres: `CREATE TABLE record_fts (rid BIGINT PRIMARY KEY, doc tsvector NOT NULL)`,
 }
 
@@ -40,10 +41,10 @@ var ftsIndex = db.Migration{
 	Postgres: `CREATE INDEX record_fts_doc ON record_fts USING GIN (doc)`,
 }
 
-// ftsDoc is one record's full-text document.
-type ftsDoc struct {
-	names, skel, body string
-}
+// skelPrefix marks skeleton tokens. A folded word never starts with it
+// unless the text holds a word such as "0sxyz"; both tokenizers keep it
+// inside one token.
+const skelPrefix = "0s"
 
 // Bounds on a full-text query.
 const (
@@ -52,8 +53,8 @@ const (
 )
 
 // ftsDocument builds the document of a record's current version.
-func ftsDocument(title, narrative, assessment string, ents []ftm.Entity) ftsDoc {
-	var nm, sk strings.Builder
+func ftsDocument(title, narrative, assessment string, ents []ftm.Entity) string {
+	var b, sk strings.Builder
 	for _, e := range ents {
 		s, ok := ftm.LookupSchema(e.Schema)
 		if !ok {
@@ -65,16 +66,19 @@ func ftsDocument(title, narrative, assessment string, ents []ftm.Entity) ftsDoc 
 			}
 			for _, v := range vs {
 				f := names.Fold(v)
-				appendWords(&nm, f)
-				appendWords(&sk, names.Skeleton(f)) // Fold is idempotent: the same as Skeleton(v), folding once
+				appendWords(&b, f)
+				// Fold is idempotent: Skeleton(f) is Skeleton(v), folding once.
+				for _, t := range strings.Fields(names.Skeleton(f)) {
+					appendWords(&sk, skelPrefix+t)
+				}
 			}
 		}
 	}
-	var body strings.Builder
 	for _, text := range []string{title, narrative, assessment} {
-		foldText(&body, text)
+		foldText(&b, text)
 	}
-	return ftsDoc{names: nm.String(), skel: sk.String(), body: body.String()}
+	appendWords(&b, sk.String())
+	return b.String()
 }
 
 func appendWords(b *strings.Builder, s string) {
@@ -126,28 +130,22 @@ func parseQuery(q string) []queryTerm {
 // argument.
 func ftsMatch(d db.Dialect, terms []queryTerm) (string, any) {
 	var b strings.Builder
+	quote, and, or := ftsString, " AND ", " OR "
 	if d == db.Postgres {
-		for i, t := range terms {
-			if i > 0 {
-				b.WriteString(" & ")
-			}
-			b.WriteString("(" + tsLexeme(t.folded) + ":AC")
-			if t.skel != "" {
-				b.WriteString(" | " + tsLexeme(t.skel) + ":B")
-			}
-			b.WriteString(")")
-		}
-		return `r.rid IN (SELECT rid FROM record_fts WHERE doc @@ to_tsquery('simple', ?))`, b.String()
+		quote, and, or = tsLexeme, " & ", " | "
 	}
 	for i, t := range terms {
 		if i > 0 {
-			b.WriteString(" AND ")
+			b.WriteString(and)
 		}
-		b.WriteString("({names body} : " + ftsString(t.folded))
+		b.WriteString("(" + quote(t.folded))
 		if t.skel != "" {
-			b.WriteString(" OR skel : " + ftsString(t.skel))
+			b.WriteString(or + quote(skelPrefix+t.skel))
 		}
 		b.WriteString(")")
+	}
+	if d == db.Postgres {
+		return `r.rid IN (SELECT rid FROM record_fts WHERE doc @@ to_tsquery('simple', ?))`, b.String()
 	}
 	return `r.rid IN (SELECT rowid FROM record_fts WHERE record_fts MATCH ?)`, b.String()
 }
@@ -161,29 +159,23 @@ func tsLexeme(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
 }
 
-// ftsInsert returns the statement inserting n documents and appends their
-// arguments (rid, names, skel, body for each) to args.
-func ftsInsert(d db.Dialect, rids []int64, docs []ftsDoc, args []any) (string, []any) {
+// ftsInsert returns the statement inserting documents and appends their
+// arguments (rid and document of each) to args.
+func ftsInsert(d db.Dialect, rids []int64, docs []string, args []any) (string, []any) {
 	var b strings.Builder
+	row := `(?, ?)`
 	if d == db.Postgres {
 		b.WriteString(`INSERT INTO record_fts (rid, doc) VALUES `)
-		for i := range rids {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(`(?, setweight(to_tsvector('simple', ?), 'A') || setweight(to_tsvector('simple', ?), 'B') || setweight(to_tsvector('simple', ?), 'C'))`)
-		}
+		row = `(?, to_tsvector('simple', ?))`
 	} else {
-		b.WriteString(`INSERT INTO record_fts (rowid, names, skel, body) VALUES `)
-		for i := range rids {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(`(?, ?, ?, ?)`)
-		}
+		b.WriteString(`INSERT INTO record_fts (rowid, doc) VALUES `)
 	}
 	for i, rid := range rids {
-		args = append(args, rid, docs[i].names, docs[i].skel, docs[i].body)
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(row)
+		args = append(args, rid, docs[i])
 	}
 	return b.String(), args
 }

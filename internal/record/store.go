@@ -32,7 +32,7 @@ type content struct {
 type index struct {
 	terms      [][2]string // field, value
 	idents     []identRow
-	doc        ftsDoc
+	doc        string
 	rules      []string
 	recipients []string
 	caseOnly   bool
@@ -213,12 +213,12 @@ func insertIndexes(ctx context.Context, tx *db.Tx, recs []indexed) error {
 	for start := 0; start < len(recs); start += rowsPerStatement / 4 {
 		end := min(start+rowsPerStatement/4, len(recs))
 		rids := make([]int64, 0, end-start)
-		docs := make([]ftsDoc, 0, end-start)
+		docs := make([]string, 0, end-start)
 		for _, r := range recs[start:end] {
 			rids = append(rids, r.rid)
 			docs = append(docs, r.x.doc)
 		}
-		q, args := ftsInsert(tx.Dialect(), rids, docs, make([]any, 0, 4*len(rids)))
+		q, args := ftsInsert(tx.Dialect(), rids, docs, make([]any, 0, 2*len(rids)))
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 			return fmt.Errorf("index record text: %w", err)
 		}
