@@ -169,7 +169,7 @@ func (s *Service) handleSetState(state string) httpx.HandlerFunc {
 
 func (s *Service) handleSend(w http.ResponseWriter, r *http.Request) error {
 	var req SendRequest
-	if err := httpx.DecodeJSON(w, r, int64(s.cfg.MaxMessageBody)+64<<10, &req); err != nil {
+	if err := httpx.DecodeJSON(w, r, 6*int64(s.cfg.MaxMessageBody)+64<<10, &req); err != nil { // JSON escapes take up to 6 bytes per byte
 		return err
 	}
 	m, err := s.SendMessage(r.Context(), req)
