@@ -89,6 +89,7 @@ LIAISON_TOKEN).`,
 		newAuditCmd(env),
 		newPartnerCmd(env),
 		newMessageCmd(env),
+		newRecordCmd(env),
 	)
 	return root
 }
