@@ -172,3 +172,53 @@ func FuzzImportGroups(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDecodeCopy checks the decoder of copies received from partners:
+// no panic, errors of input kinds only, and what it accepts has a record
+// id, a positive version and no duplicate entity.
+func FuzzDecodeCopy(f *testing.F) {
+	s := &Service{cfg: Config{Agency: testAgency, Country: testCountry, Limits: Limits{MaxEntities: 20}}.withDefaults()}
+	f.Add([]byte(`{"id":"01890000-0000-7000-8000-000000000000","version":2,"state":"active","title":"t","entities":[{"id":"v1","schema":"Vehicle","properties":{"registrationNumber":["AB1"]}}],"envelope":` + validEnvelope + `,"createdAt":"2025-01-01T00:00:00Z","updatedAt":"2025-01-01T00:00:00Z"}`))
+	f.Add([]byte(`{"id":"x","version":0}`))
+	f.Add([]byte(`{"id":"01890000-0000-7000-8000-000000000000","version":1,"title":"t","entities":[{"id":"p","schema":"Person"}],"dataSubjects":{"p":"victim"},"provenance":{"from":"DE-BKA"}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r, err := s.decodeCopy(data)
+		if err != nil {
+			if k := errs.KindOf(err); k != errs.Invalid && k != errs.TooLarge {
+				t.Fatalf("error of kind %v: %v", k, err)
+			}
+			return
+		}
+		if !validRecordID(r.ID) || r.Version <= 0 || len(r.Entities) > 20 {
+			t.Fatalf("accepted %+v", r)
+		}
+		seen := map[string]bool{}
+		for _, e := range r.Entities {
+			if seen[e.ID] {
+				t.Fatalf("duplicate entity %s", e.ID)
+			}
+			seen[e.ID] = true
+		}
+	})
+}
+
+// FuzzImportOptions checks the decoder of the options line of an import
+// request.
+func FuzzImportOptions(f *testing.F) {
+	f.Add([]byte(`{"envelope":` + validEnvelope + `,"groupBy":"publisher","strict":true,"category":"suspect","title":"t","caseRef":"C-1","firstLine":3}`))
+	f.Add([]byte(`{"groupBy":1}`))
+	f.Add([]byte(`{"envelope":{"tlp":"TLP:RED","tlp":"TLP:CLEAR"}}`))
+	s := &Service{cfg: Config{Agency: testAgency, Country: testCountry}.withDefaults()}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var o ImportOptions
+		if err := decodeStrict(data, &o); err != nil {
+			if k := errs.KindOf(err); k != errs.Invalid && k != errs.TooLarge {
+				t.Fatalf("error of kind %v: %v", k, err)
+			}
+			return
+		}
+		if err := s.checkImportOptions(&o); err == nil && (o.FirstLine < 1 || o.Title == "" || o.GroupBy != "" && !validPropertyName(o.GroupBy)) {
+			t.Fatalf("options accepted: %+v", o)
+		}
+	})
+}
