@@ -481,10 +481,6 @@ func (s *Service) Update(ctx context.Context, id string, d Draft) (*Record, erro
 	if err != nil {
 		return nil, err
 	}
-	env, err := s.newEnvelope(d.Envelope, p, d.DataSubjects, now)
-	if err != nil {
-		return nil, err
-	}
 	var (
 		rec     *Record
 		visible bool
@@ -496,6 +492,10 @@ func (s *Service) Update(ctx context.Context, id string, d Draft) (*Record, erro
 		}
 		if st.rec.Version != d.Version {
 			return errs.E(errs.Conflict, "version", fmt.Sprintf("the record is at version %d; reload it and apply your change again", st.rec.Version))
+		}
+		env, err := s.updatedEnvelope(d, st, p, now)
+		if err != nil {
+			return err
 		}
 		r := &Record{
 			ID: st.rec.ID, Version: st.rec.Version + 1, State: StateActive,
@@ -516,6 +516,30 @@ func (s *Service) Update(ctx context.Context, id string, d Draft) (*Record, erro
 		return nil, errs.E(errs.Withheld, "id", "no such record")
 	}
 	return rec, err
+}
+
+// updatedEnvelope is the envelope of an update: without a review date the
+// record keeps its own; an update may not push the date further than a
+// review could (the default period for the data subjects, from now), so
+// that editing a record never extends its retention unnoticed.
+func (s *Service) updatedEnvelope(d Draft, st *stored, p access.Principal, now time.Time) (policy.Envelope, error) {
+	env := d.Envelope
+	if env.ReviewDate.IsZero() {
+		env.ReviewDate = st.rec.Envelope.ReviewDate
+	} else if micro(env.ReviewDate).After(st.rec.Envelope.ReviewDate) {
+		period, err := s.reviewPeriod(d.DataSubjects, now)
+		if err != nil {
+			return env, err
+		}
+		if env.ReviewDate.After(period.AddTo(now)) {
+			return env, errs.E(errs.Invalid, "envelope.reviewDate",
+				"an update may set the review date at most "+period.String()+" ahead for this record's data subjects")
+		}
+	}
+	if env.Exercise != st.rec.Envelope.Exercise {
+		return env, errs.E(errs.Invalid, "envelope.exercise", "a record cannot move between exercise and real data")
+	}
+	return s.newEnvelope(env, p, d.DataSubjects, now)
 }
 
 // replace writes r as the new current version of the record stored as st:

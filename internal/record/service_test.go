@@ -266,3 +266,28 @@ func TestUnreadableIsWithheldAndAudited(t *testing.T) {
 		t.Errorf("SPOC reads expired record: %v %s", err, dec.Rule)
 	}
 }
+
+func TestUpdateDoesNotExtendRetentionUnnoticed(t *testing.T) {
+	e := newEnv(t)
+	ctx := officerCtx(access.Investigator)
+	d := draft("Witness", ent("p1", "Person", "name", "Tom Lee"))
+	d.DataSubjects["p1"] = policy.CategoryWitness // one year
+	r := e.mustCreate(t, ctx, d)
+	e.clock.Set(testNow.AddDate(0, 6, 0))
+	d.Version, d.Title = 1, "Witness (corrected)"
+	up, err := e.svc.Update(ctx, r.ID, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !up.Envelope.ReviewDate.Equal(r.Envelope.ReviewDate) {
+		t.Errorf("an update without a review date moved it from %v to %v", r.Envelope.ReviewDate, up.Envelope.ReviewDate)
+	}
+	d.Version, d.Envelope.ReviewDate = 2, testNow.AddDate(3, 0, 0)
+	if _, err := e.svc.Update(ctx, r.ID, d); !errs.Is(err, errs.Invalid) {
+		t.Errorf("update beyond the witness period: %v", err)
+	}
+	d.Envelope.ReviewDate = testNow.AddDate(1, 3, 0) // within a year from the clock
+	if up, err := e.svc.Update(ctx, r.ID, d); err != nil || up.Version != 3 {
+		t.Errorf("update within the period: %v", err)
+	}
+}
