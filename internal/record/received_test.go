@@ -3,6 +3,7 @@ package record
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"testing"
 	"time"
 
@@ -128,7 +129,7 @@ func TestShareUpdateWithdrawErase(t *testing.T) {
 			got4 = append(got4, string(ev.Kind))
 		}
 	}
-	if want := []string{"collect", "alter", "alter", "erase"}; !equalStrings(got4, want) {
+	if want := []string{"collect", "alter", "alter", "erase"}; !slices.Equal(got4, want) {
 		t.Errorf("partner events %v, want %v", got4, want)
 	}
 	// Federation records who holds which version.
@@ -140,18 +141,6 @@ func TestShareUpdateWithdrawErase(t *testing.T) {
 	if err != nil || len(hs) != 1 || hs[0].Agency != testAgency || hs[0].Version != 2 {
 		t.Errorf("holders %+v %v", hs, err)
 	}
-}
-
-func equalStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestReceivedCopiesAreChecked(t *testing.T) {

@@ -179,16 +179,6 @@ const (
 	ChangeReceive  Change = "receive" // a copy or an update of a copy arrived from a partner
 )
 
-// hasPersons reports whether the record holds a Person entity.
-func (r *Record) hasPersons() bool {
-	for _, e := range r.Entities {
-		if isPerson(e.Schema) {
-			return true
-		}
-	}
-	return false
-}
-
 // isPerson reports whether schema describes a natural person, whose entity
 // needs a data-subject category.
 func isPerson(schema string) bool {

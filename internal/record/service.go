@@ -82,10 +82,6 @@ func New(cfg Config, deps Deps) (*Service, error) {
 	return s, nil
 }
 
-// Limits returns the limits in force, for decoders outside the service
-// (the HTTP layer decodes drafts with them).
-func (s *Service) Limits() Limits { return s.cfg.Limits }
-
 // officer returns the calling officer, checking role and justification.
 // Partner nodes never act through these paths.
 func officer(ctx context.Context, roles []access.Role) (access.Principal, error) {
