@@ -51,7 +51,7 @@ func benchPair(b *testing.B) (nl, de *fedtest.Node) {
 	de = fedtest.NewNode(b, "DE-BKA", "DE", prod)
 	fedtest.Introduce(b, nl, de)
 	noop := func(context.Context, *db.Tx, *federation.Inbound) error { return nil }
-	de.Service().Handle(benchType, noop)
+	de.Handle(benchType, noop)
 	return nl, de
 }
 
@@ -236,13 +236,17 @@ func benchCatchUp(b *testing.B) {
 			time.Sleep(50 * time.Millisecond)
 		}
 		b.ReportMetric(time.Since(start).Seconds(), "queue+seal-s")
+		rawBefore := rawPipeline(b, 1000)
 		restart := time.Now()
 		de.Start()
-		de.Service().Handle(benchType, func(context.Context, *db.Tx, *federation.Inbound) error { return nil })
 		waitDelivered(b, nl, n, 30*time.Minute)
 		took := time.Since(restart)
+		raw := (rawBefore + rawPipeline(b, 1000)) / 2
+		rate := float64(n) / took.Seconds()
 		b.ReportMetric(took.Seconds(), "catch-up-s")
-		b.ReportMetric(float64(n)/took.Seconds(), "msg/s")
+		b.ReportMetric(rate, "msg/s")
+		b.ReportMetric(raw, "raw-msg/s")
+		b.ReportMetric(rate/raw, "ratio")
 		fmt.Fprintf(os.Stderr, "catch-up of %d messages: %v\n", n, took)
 	}
 }

@@ -133,7 +133,7 @@ func TestHandlerFailuresAreNeverHalfApplied(t *testing.T) {
 	}
 	var transientLeft atomic.Int32
 	transientLeft.Store(3)
-	de.Service().Handle("test-note", func(ctx context.Context, tx *db.Tx, m *federation.Inbound) error {
+	de.Handle("test-note", func(ctx context.Context, tx *db.Tx, m *federation.Inbound) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO test_notes (note) VALUES (?)`, string(m.Payload)); err != nil {
 			return err
 		}

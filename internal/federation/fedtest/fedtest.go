@@ -63,15 +63,16 @@ type Node struct {
 	API     *httptest.Server // officer API, plain HTTP, stable across restarts
 	URL     string           // federation URL, e.g. https://127.0.0.1:40123
 
-	t       testing.TB
-	cfg     federation.Config
-	addr    string
-	svc     atomic.Pointer[federation.Service]
-	metrics atomic.Pointer[prometheus.Registry]
-	handler atomic.Pointer[http.Handler]
-	mu      sync.Mutex
-	running *running
-	log     *slog.Logger
+	t        testing.TB
+	cfg      federation.Config
+	addr     string
+	svc      atomic.Pointer[federation.Service]
+	metrics  atomic.Pointer[prometheus.Registry]
+	handler  atomic.Pointer[http.Handler]
+	mu       sync.Mutex
+	running  *running
+	handlers map[string]federation.InboundHandler
+	log      *slog.Logger
 }
 
 type running struct {
@@ -135,6 +136,18 @@ func (w testWriter) Write(b []byte) (int, error) {
 // Start).
 func (n *Node) Service() *federation.Service { return n.svc.Load() }
 
+// Handle registers an inbound handler on the node's service, now and
+// after every restart (before its workers and listener start).
+func (n *Node) Handle(msgType string, h federation.InboundHandler) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.handlers == nil {
+		n.handlers = map[string]federation.InboundHandler{}
+	}
+	n.handlers[msgType] = h
+	n.Service().Handle(msgType, h)
+}
+
 // Metrics is the registry of the node's current service.
 func (n *Node) Metrics() *prometheus.Registry { return n.metrics.Load() }
 
@@ -151,6 +164,9 @@ func (n *Node) Start() {
 	svc, err := federation.New(n.cfg, federation.Deps{DB: n.DB, Identity: n.ID, Audit: n.Audit, Log: n.log, Metrics: reg})
 	if err != nil {
 		n.t.Fatalf("%s: federation.New: %v", n.Agency, err)
+	}
+	for t, h := range n.handlers {
+		svc.Handle(t, h)
 	}
 	n.svc.Store(svc)
 	n.metrics.Store(reg)
