@@ -84,7 +84,7 @@ var Schema = db.Schema{Component: "federation", Steps: []db.Migration{
 		read_receipt {{BLOB}},
 		PRIMARY KEY (partner, seq))`},
 	{SQL: `CREATE INDEX fed_outbox_state ON fed_outbox (partner, state, seq)`},
-	{SQL: `CREATE INDEX fed_outbox_seal ON fed_outbox (partner, state, seal_due)`},
+	{SQL: `CREATE INDEX fed_outbox_seal ON fed_outbox (partner, state, seal_due, seq)`},
 	{SQL: `CREATE INDEX fed_outbox_message ON fed_outbox (message_id)`},
 	{SQL: `CREATE TABLE fed_inbox (
 		sender TEXT NOT NULL,
