@@ -1,0 +1,192 @@
+package noticesvc
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/liaison-project/liaison/internal/audit"
+	"github.com/liaison-project/liaison/internal/db"
+	"github.com/liaison-project/liaison/internal/errs"
+	"github.com/liaison-project/liaison/internal/notice"
+	"github.com/liaison-project/liaison/internal/notice/lookup"
+)
+
+// LookupQuery is one border check, in exactly one of four forms:
+// document and country, plate and country, VIN, or name and birth date.
+type LookupQuery struct {
+	Document  string
+	Country   string
+	Plate     string
+	VIN       string
+	Name      string
+	BirthDate string
+}
+
+// LookupResult answers a border check.
+type LookupResult struct {
+	Hit  bool        `json:"hit"`
+	Hits []LookupHit `json:"hits"`
+}
+
+// LookupHit is what a border officer sees on a hit: what to do, whom to
+// contact, what to quote and what matched — nothing more of the alert or
+// notice.
+type LookupHit struct {
+	Kind         string      `json:"kind" doc:"travel-document, vehicle or person"`
+	Matched      string      `json:"matched" doc:"what matched, e.g. passport FR 12AB34567"`
+	Instruction  string      `json:"instruction" doc:"e.g. seize document — contact NCB Lyon"`
+	Contact      string      `json:"contact,omitempty"`
+	Reference    string      `json:"reference,omitempty" doc:"to quote when calling the contact"`
+	Status       string      `json:"status,omitempty" doc:"documents and vehicles: stolen, lost or revoked"`
+	DocumentType string      `json:"documentType,omitempty"`
+	NoticeType   notice.Type `json:"noticeType,omitempty" doc:"persons: the colour of the notice"`
+	Strength     string      `json:"strength,omitempty" doc:"persons: strong (name and full date of birth agree) or weak (a candidate to verify)"`
+}
+
+// Reasons of lookup audit events.
+const (
+	reasonLookupHit  = "lookup-hit"
+	reasonLookupMiss = "lookup-miss"
+)
+
+// Lookup runs a border check against the local index of own and received
+// alerts and notices in circulation. Malformed numbers, countries, names
+// or dates are Invalid. Every lookup, hit or miss, is audited as a
+// consultation for purpose border-control, with a keyed hash of what was
+// looked up and, on a hit, the alert or notice that matched.
+func (s *Service) Lookup(ctx context.Context, q LookupQuery) (*LookupResult, error) {
+	if _, err := officer(ctx, LookupRoles); err != nil {
+		return nil, err
+	}
+	res, hashes, objects, err := s.lookup(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	e := audit.New(ctx, audit.Consult, objects...)
+	e.Purpose, e.Hashes, e.Reason = "border-control", hashes, reasonLookupMiss
+	if res.Hit {
+		e.Reason = reasonLookupHit
+	}
+	if err := s.db.Write(ctx, func(tx *db.Tx) error { return s.audit.Append(ctx, tx, e) }); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// lookup answers q and returns what the audit event records.
+func (s *Service) lookup(ctx context.Context, q LookupQuery) (*LookupResult, []string, []audit.Ref, error) {
+	forms := 0
+	for _, set := range []bool{q.Document != "", q.Plate != "", q.VIN != "", q.Name != "" || q.BirthDate != ""} {
+		if set {
+			forms++
+		}
+	}
+	if forms != 1 {
+		return nil, nil, nil, errs.E(errs.Invalid, "query", "look up one of: document and country, plate and country, vin, or name and birthDate")
+	}
+	res := &LookupResult{Hits: []LookupHit{}}
+	switch {
+	case q.Document != "":
+		h, ok, err := s.index.Document(q.Document, q.Country)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		// Both are valid: the index accepted them.
+		num, _ := notice.NormalizeDocumentNumber(q.Document)
+		country, _ := notice.NormalizeCountry(q.Country)
+		key := "D" + country + num
+		hash := s.hasher.HashPersonal("travel-document", key[1:])
+		if !ok {
+			return res, []string{hash}, nil, nil
+		}
+		what := string(h.DocumentType)
+		if what == "" {
+			what = "travel document"
+		}
+		return s.alertHit(ctx, res, h, what+" "+country+" "+num, key, hash)
+	case q.Plate != "":
+		h, ok, err := s.index.Plate(q.Plate, q.Country)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		plate, _ := notice.NormalizePlate(q.Plate)
+		country, _ := notice.NormalizeCountry(q.Country)
+		key := "P" + country + plate
+		hash := s.hasher.HashPersonal("plate", key[1:])
+		if !ok {
+			return res, []string{hash}, nil, nil
+		}
+		return s.alertHit(ctx, res, h, "plate "+country+" "+plate, key, hash)
+	case q.VIN != "":
+		if q.Country != "" {
+			return nil, nil, nil, errs.E(errs.Invalid, "country", "a VIN is looked up without a country")
+		}
+		h, ok, err := s.index.VIN(q.VIN)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		vin, _ := notice.NormalizeVIN(q.VIN)
+		hash := s.hasher.HashPersonal("vin", vin)
+		if !ok {
+			return res, []string{hash}, nil, nil
+		}
+		return s.alertHit(ctx, res, h, "VIN "+vin, "V"+vin, hash)
+	}
+	if q.Country != "" {
+		return nil, nil, nil, errs.E(errs.Invalid, "country", "a person is looked up by name and birthDate only")
+	}
+	hits, err := s.index.Person(q.Name, q.BirthDate)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	dob, _ := notice.ParsePartialDate(q.BirthDate) // valid: the index accepted it
+	hash := s.hasher.HashPersonal("person", strings.ToLower(strings.Join(strings.Fields(q.Name), " "))+"|"+dob.String())
+	var objects []audit.Ref
+	for _, h := range hits {
+		ref, err := s.noticeReference(ctx, h.NoticeID)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		res.Hits = append(res.Hits, LookupHit{Kind: "person", Matched: "subject of a " + string(h.Type) + " notice",
+			Instruction: h.Instruction, Reference: ref, NoticeType: h.Type, Strength: h.Strength.String()})
+		objects = append(objects, audit.Ref{Type: "notice", ID: h.NoticeID})
+	}
+	res.Hit = len(res.Hits) > 0
+	return res, []string{hash}, objects, nil
+}
+
+// alertHit completes a result with an alert hit; the stored alert behind
+// the key is named in the audit event.
+func (s *Service) alertHit(ctx context.Context, res *LookupResult, h lookup.Hit, matched, key, hash string) (*LookupResult, []string, []audit.Ref, error) {
+	res.Hit = true
+	res.Hits = append(res.Hits, LookupHit{Kind: string(h.Kind), Matched: matched, Instruction: h.Instruction(),
+		Contact: h.Contact, Reference: h.Reference, Status: string(h.Status), DocumentType: string(h.DocumentType)})
+	var id string
+	err := s.db.QueryRowContext(ctx, `SELECT id FROM alerts WHERE state = ? AND (key_a = ? OR key_b = ?) ORDER BY updated_at DESC LIMIT 1`,
+		AlertActive, key, key).Scan(&id)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		// Cancelled since the index answered: the audit event has no object.
+		return res, []string{hash}, nil, nil
+	case err != nil:
+		return nil, nil, nil, fmt.Errorf("find the alert of a hit: %w", err)
+	}
+	return res, []string{hash}, []audit.Ref{{Type: "alert", ID: id}}, nil
+}
+
+// noticeReference is what a border officer quotes for a notice hit: the
+// INTERPOL entity id, or the originator and its id of the notice.
+func (s *Service) noticeReference(ctx context.Context, id string) (string, error) {
+	var entity, originator, source string
+	err := s.db.QueryRowContext(ctx, `SELECT entity_id, originator, source_id FROM notices WHERE id = ?`, id).Scan(&entity, &originator, &source)
+	if err != nil {
+		return "", fmt.Errorf("find the notice of a hit: %w", err)
+	}
+	if entity != "" {
+		return "INTERPOL " + entity, nil
+	}
+	return originator + " notice " + source, nil
+}
