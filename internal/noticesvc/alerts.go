@@ -384,7 +384,8 @@ func (s *Service) ImportAlerts(ctx context.Context, body io.Reader, opts ImportO
 	sum, err := alertcsv.Read(body, alertcsv.Options{MaxRecords: s.cfg.MaxImportRows, Originator: s.cfg.Agency},
 		func(line int, a notice.Alert) error {
 			if a.Originator != s.cfg.Agency {
-				return errs.E(errs.Invalid, "originator", "alerts are imported in this node's name ("+s.cfg.Agency+"); name other agencies as contact")
+				return errs.E(errs.Invalid, fmt.Sprintf("line %d: originator", line+opts.FirstLine-1),
+					"alerts are imported in this node's name ("+s.cfg.Agency+"); name other agencies as contact")
 			}
 			alerts = append(alerts, a)
 			return nil
@@ -495,7 +496,16 @@ func (s *Service) importChanges(ctx context.Context, tx *db.Tx, alerts []notice.
 			byIdent[ident] = len(changes) - 1
 		}
 	}
-	return changes, unchanged, nil
+	// A repeated row may have undone the change of an earlier one.
+	kept := changes[:0]
+	for _, c := range changes {
+		if c.old != nil && c.old.state == AlertActive && c.old.a == c.cur.a && distEqual(c.old.dist, dist) {
+			unchanged++
+			continue
+		}
+		kept = append(kept, c)
+	}
+	return kept, unchanged, nil
 }
 
 // fileLineError renumbers an import error's line by offset lines, so that
@@ -503,8 +513,7 @@ func (s *Service) importChanges(ctx context.Context, tx *db.Tx, alerts []notice.
 func fileLineError(err error, offset int) error {
 	var le *alertcsv.LineError
 	if !errors.As(err, &le) {
-		// emit's own error: "line N: …" with the cause's field.
-		return err
+		return err // emit's own error, which names the line already
 	}
 	where := fmt.Sprintf("line %d", le.Line+offset)
 	if le.Field != "" {

@@ -2,6 +2,7 @@ package noticesvc
 
 import (
 	"context"
+	"errors"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -300,4 +301,10 @@ func (f *fakeFed) deliver(t testing.TB, to map[string]*node) []error {
 		f.mu.Unlock()
 	}
 	return errsOut
+}
+
+func errorsAs(err error, target **client.Error) bool { return errors.As(err, target) }
+
+func policyPartner(agency, country string) policy.Partner {
+	return policy.Partner{Agency: agency, Country: country}
 }
