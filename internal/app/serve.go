@@ -255,9 +255,7 @@ func (n *Node) apiMux() (http.Handler, error) {
 		return nil
 	}))
 	mux.Handle("/api/", apiH)
-	mux.Handle("/", httpx.Handle(n.log, func(w http.ResponseWriter, r *http.Request) error {
-		return errs.E(errs.NotExist, "not found")
-	}))
+	mux.Handle("/", n.portal())
 	return httpx.Common(n.log, n.metrics.Instrument("api", mux)), nil
 }
 
