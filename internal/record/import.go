@@ -91,9 +91,10 @@ const (
 )
 
 // Import reads FtM JSON lines from r and stores them as records under
-// opts, each record with a collect event in the same transaction. A line
-// that fails validation rejects the record its group would form, never
-// part of one; the other groups are imported. Errors name the line (as
+// opts. Records are written in batches, each in one transaction with the
+// collect events naming its records. A line that fails validation rejects
+// the record its group would form, never part of one; the other groups are
+// imported. Errors name the line (as
 // numbered from opts.FirstLine), entity and property. progress, if not
 // nil, is called after each batch written. Import fails as a whole only on
 // invalid options, a read error or a database failure; records written
