@@ -58,26 +58,88 @@ const (
 // consultation for purpose border-control, with a keyed hash of what was
 // looked up and, on a hit, the alert or notice that matched.
 func (s *Service) Lookup(ctx context.Context, q LookupQuery) (*LookupResult, error) {
-	if _, err := officer(ctx, LookupRoles); err != nil {
-		return nil, err
-	}
-	res, hashes, objects, err := s.lookup(ctx, q)
+	f, err := s.find(ctx, q)
 	if err != nil {
 		return nil, err
 	}
-	e := audit.New(ctx, audit.Consult, objects...)
-	e.Purpose, e.Hashes, e.Reason = "border-control", hashes, reasonLookupMiss
-	if res.Hit {
+	res := &LookupResult{Hits: []LookupHit{}}
+	if f.alert != nil {
+		h := f.alert
+		res.Hits = append(res.Hits, LookupHit{Kind: string(h.Kind), Matched: f.matched, Instruction: h.Instruction(),
+			Contact: h.Contact, Reference: h.Reference, Status: string(h.Status), DocumentType: string(h.DocumentType)})
+	}
+	for i, h := range f.persons {
+		res.Hits = append(res.Hits, LookupHit{Kind: "person", Matched: "subject of a " + string(h.Type) + " notice",
+			Instruction: h.Instruction, Reference: f.refs[i], NoticeType: h.Type, Strength: h.Strength.String()})
+	}
+	res.Hit = len(res.Hits) > 0
+	return res, nil
+}
+
+// LookupDocument looks up a travel document, as Lookup does.
+func (s *Service) LookupDocument(ctx context.Context, number, country string) (lookup.Hit, bool, error) {
+	return s.alertLookup(ctx, LookupQuery{Document: number, Country: country})
+}
+
+// LookupPlate looks up a licence plate, as Lookup does.
+func (s *Service) LookupPlate(ctx context.Context, plate, country string) (lookup.Hit, bool, error) {
+	return s.alertLookup(ctx, LookupQuery{Plate: plate, Country: country})
+}
+
+// LookupVIN looks up a vehicle identification number, as Lookup does.
+func (s *Service) LookupVIN(ctx context.Context, vin string) (lookup.Hit, bool, error) {
+	return s.alertLookup(ctx, LookupQuery{VIN: vin})
+}
+
+// LookupPerson looks up a person by name and date of birth, as Lookup does.
+func (s *Service) LookupPerson(ctx context.Context, fullName, birthDate string) ([]lookup.PersonHit, error) {
+	f, err := s.find(ctx, LookupQuery{Name: fullName, BirthDate: birthDate})
+	if err != nil {
+		return nil, err
+	}
+	return f.persons, nil
+}
+
+func (s *Service) alertLookup(ctx context.Context, q LookupQuery) (lookup.Hit, bool, error) {
+	f, err := s.find(ctx, q)
+	if err != nil || f.alert == nil {
+		return lookup.Hit{}, false, err
+	}
+	return *f.alert, true, nil
+}
+
+// found is the answer to one lookup and what its audit event records.
+type found struct {
+	alert   *lookup.Hit
+	matched string             // the alert's matched item
+	persons []lookup.PersonHit // person hits, strongest first
+	refs    []string           // per person hit, the reference to quote
+	hashes  []string
+	objects []audit.Ref
+}
+
+// find answers q and audits it; it is every lookup's single path.
+func (s *Service) find(ctx context.Context, q LookupQuery) (*found, error) {
+	if _, err := officer(ctx, LookupRoles); err != nil {
+		return nil, err
+	}
+	f, err := s.search(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	e := audit.New(ctx, audit.Consult, f.objects...)
+	e.Purpose, e.Hashes, e.Reason = "border-control", f.hashes, reasonLookupMiss
+	if f.alert != nil || len(f.persons) > 0 {
 		e.Reason = reasonLookupHit
 	}
 	if err := s.db.Write(ctx, func(tx *db.Tx) error { return s.audit.Append(ctx, tx, e) }); err != nil {
 		return nil, err
 	}
-	return res, nil
+	return f, nil
 }
 
-// lookup answers q and returns what the audit event records.
-func (s *Service) lookup(ctx context.Context, q LookupQuery) (*LookupResult, []string, []audit.Ref, error) {
+// search answers q from the index.
+func (s *Service) search(ctx context.Context, q LookupQuery) (*found, error) {
 	forms := 0
 	for _, set := range []bool{q.Document != "", q.Plate != "", q.VIN != "", q.Name != "" || q.BirthDate != ""} {
 		if set {
@@ -85,96 +147,90 @@ func (s *Service) lookup(ctx context.Context, q LookupQuery) (*LookupResult, []s
 		}
 	}
 	if forms != 1 {
-		return nil, nil, nil, errs.E(errs.Invalid, "query", "look up one of: document and country, plate and country, vin, or name and birthDate")
+		return nil, errs.E(errs.Invalid, "query", "look up one of: document and country, plate and country, vin, or name and birthDate")
 	}
-	res := &LookupResult{Hits: []LookupHit{}}
 	switch {
 	case q.Document != "":
 		h, ok, err := s.index.Document(q.Document, q.Country)
 		if err != nil {
-			return nil, nil, nil, err
+			return nil, err
 		}
 		// Both are valid: the index accepted them.
 		num, _ := notice.NormalizeDocumentNumber(q.Document)
 		country, _ := notice.NormalizeCountry(q.Country)
-		key := "D" + country + num
-		hash := s.hasher.HashPersonal("travel-document", key[1:])
+		f := &found{hashes: []string{s.hasher.HashPersonal("travel-document", country+num)}}
 		if !ok {
-			return res, []string{hash}, nil, nil
+			return f, nil
 		}
 		what := string(h.DocumentType)
 		if what == "" {
 			what = "travel document"
 		}
-		return s.alertHit(ctx, res, h, what+" "+country+" "+num, key, hash)
+		return s.alertHit(ctx, f, h, what+" "+country+" "+num, "D"+country+num)
 	case q.Plate != "":
 		h, ok, err := s.index.Plate(q.Plate, q.Country)
 		if err != nil {
-			return nil, nil, nil, err
+			return nil, err
 		}
 		plate, _ := notice.NormalizePlate(q.Plate)
 		country, _ := notice.NormalizeCountry(q.Country)
-		key := "P" + country + plate
-		hash := s.hasher.HashPersonal("plate", key[1:])
+		f := &found{hashes: []string{s.hasher.HashPersonal("plate", country+plate)}}
 		if !ok {
-			return res, []string{hash}, nil, nil
+			return f, nil
 		}
-		return s.alertHit(ctx, res, h, "plate "+country+" "+plate, key, hash)
+		return s.alertHit(ctx, f, h, "plate "+country+" "+plate, "P"+country+plate)
 	case q.VIN != "":
 		if q.Country != "" {
-			return nil, nil, nil, errs.E(errs.Invalid, "country", "a VIN is looked up without a country")
+			return nil, errs.E(errs.Invalid, "country", "a VIN is looked up without a country")
 		}
 		h, ok, err := s.index.VIN(q.VIN)
 		if err != nil {
-			return nil, nil, nil, err
+			return nil, err
 		}
 		vin, _ := notice.NormalizeVIN(q.VIN)
-		hash := s.hasher.HashPersonal("vin", vin)
+		f := &found{hashes: []string{s.hasher.HashPersonal("vin", vin)}}
 		if !ok {
-			return res, []string{hash}, nil, nil
+			return f, nil
 		}
-		return s.alertHit(ctx, res, h, "VIN "+vin, "V"+vin, hash)
+		return s.alertHit(ctx, f, h, "VIN "+vin, "V"+vin)
 	}
 	if q.Country != "" {
-		return nil, nil, nil, errs.E(errs.Invalid, "country", "a person is looked up by name and birthDate only")
+		return nil, errs.E(errs.Invalid, "country", "a person is looked up by name and birthDate only")
 	}
 	hits, err := s.index.Person(q.Name, q.BirthDate)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, err
 	}
 	dob, _ := notice.ParsePartialDate(q.BirthDate) // valid: the index accepted it
-	hash := s.hasher.HashPersonal("person", strings.ToLower(strings.Join(strings.Fields(q.Name), " "))+"|"+dob.String())
-	var objects []audit.Ref
+	f := &found{persons: hits,
+		hashes: []string{s.hasher.HashPersonal("person", strings.ToLower(strings.Join(strings.Fields(q.Name), " "))+"|"+dob.String())}}
 	for _, h := range hits {
 		ref, err := s.noticeReference(ctx, h.NoticeID)
 		if err != nil {
-			return nil, nil, nil, err
+			return nil, err
 		}
-		res.Hits = append(res.Hits, LookupHit{Kind: "person", Matched: "subject of a " + string(h.Type) + " notice",
-			Instruction: h.Instruction, Reference: ref, NoticeType: h.Type, Strength: h.Strength.String()})
-		objects = append(objects, audit.Ref{Type: "notice", ID: h.NoticeID})
+		f.refs = append(f.refs, ref)
+		f.objects = append(f.objects, audit.Ref{Type: "notice", ID: h.NoticeID})
 	}
-	res.Hit = len(res.Hits) > 0
-	return res, []string{hash}, objects, nil
+	return f, nil
 }
 
-// alertHit completes a result with an alert hit; the stored alert behind
-// the key is named in the audit event.
-func (s *Service) alertHit(ctx context.Context, res *LookupResult, h lookup.Hit, matched, key, hash string) (*LookupResult, []string, []audit.Ref, error) {
-	res.Hit = true
-	res.Hits = append(res.Hits, LookupHit{Kind: string(h.Kind), Matched: matched, Instruction: h.Instruction(),
-		Contact: h.Contact, Reference: h.Reference, Status: string(h.Status), DocumentType: string(h.DocumentType)})
+// alertHit completes f with an alert hit; the stored alert behind the key
+// is named in the audit event.
+func (s *Service) alertHit(ctx context.Context, f *found, h lookup.Hit, matched, key string) (*found, error) {
+	f.alert, f.matched = &h, matched
 	var id string
 	err := s.db.QueryRowContext(ctx, `SELECT id FROM alerts WHERE state = ? AND (key_a = ? OR key_b = ?) ORDER BY updated_at DESC LIMIT 1`,
 		AlertActive, key, key).Scan(&id)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		// Cancelled since the index answered: the audit event has no object.
-		return res, []string{hash}, nil, nil
+		return f, nil
 	case err != nil:
-		return nil, nil, nil, fmt.Errorf("find the alert of a hit: %w", err)
+		return nil, fmt.Errorf("find the alert of a hit: %w", err)
 	}
-	return res, []string{hash}, []audit.Ref{{Type: "alert", ID: id}}, nil
+	f.objects = []audit.Ref{{Type: "alert", ID: id}}
+	return f, nil
 }
 
 // noticeReference is what a border officer quotes for a notice hit: the

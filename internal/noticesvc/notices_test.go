@@ -186,3 +186,19 @@ func TestPoliticalRedNoticeWaitsForReviewer(t *testing.T) {
 		}
 	}
 }
+
+func TestCoreRoundTrip(t *testing.T) {
+	n := newNode(t, "FR-NCB", "FR", nil)
+	v := publish(t, n, Distribution{Scope: notice.ScopeAll})
+	c, err := v.Core()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.State != notice.Published || len(c.History) != 2 || len(c.Decisions) != 1 || c.CheckInvariants() != nil {
+		t.Fatalf("core %+v", c)
+	}
+	d := DraftOf(c)
+	if d.Subject.DateOfBirth != "1980-01-02" || d.Charges[0].Text != v.Charges[0].Text || d.Distribution.Scope != notice.ScopeAll {
+		t.Fatalf("draft %+v", d)
+	}
+}

@@ -399,3 +399,25 @@ func checkDistribution(d Distribution, required bool) error {
 	}
 	return nil
 }
+
+// Core returns the notice as the core's type, with its history and
+// decisions, for callers built on internal/notice (the officer portal).
+func (v *Notice) Core() (notice.Notice, error) {
+	n, err := fromView(v)
+	if err != nil {
+		return n, err
+	}
+	for _, c := range v.History {
+		n.History = append(n.History, notice.Change{From: c.From, To: c.To, Event: c.Event, Actor: c.Actor, Agency: c.Agency, At: c.At, Note: c.Note})
+	}
+	for _, d := range v.Decisions {
+		n.Decisions = append(n.Decisions, notice.Decision{Outcome: d.Outcome, Reviewer: d.Reviewer, Reasons: d.Reasons,
+			Acknowledged: slices.Clone(d.Acknowledged), ExtraditionWillBeSought: d.ExtraditionWillBeSought,
+			AfterCirculation: d.AfterCirculation, At: d.At})
+	}
+	return n, nil
+}
+
+// DraftOf returns the content of a core notice as a Draft (identity,
+// lifecycle and originator are the service's to set).
+func DraftOf(n notice.Notice) Draft { return draftOf(&n, nil) }
