@@ -18,7 +18,7 @@ import (
 )
 
 // publish creates, submits and approves a clean red notice at n.
-func publish(t *testing.T, n *node, dist Distribution) *Notice {
+func publish(t testing.TB, n *node, dist Distribution) *Notice {
 	t.Helper()
 	nt := must[*Notice](t)(n.svc.CreateNotice(n.as(access.SPOC), redDraft("Armed robbery of a jewellery shop", dist)))
 	nt = must[*Notice](t)(n.svc.SubmitNotice(n.as(access.SPOC), nt.ID))

@@ -310,7 +310,7 @@ type DecisionRequest struct {
 // The audit event holds a keyed hash of the reasons, which are stored with
 // the decision.
 func (s *Service) DecideNotice(ctx context.Context, id string, req DecisionRequest) (*Notice, error) {
-	if len(req.Acknowledged) > notice.MaxListLen*4 {
+	if len(req.Acknowledged) > maxAcknowledged {
 		return nil, errs.E(errs.TooLarge, "acknowledged", "too many flags")
 	}
 	return s.mutate(ctx, id, NoticeReviewers, func(ctx context.Context, tx *db.Tx, r *record, p access.Principal, now time.Time) (note, error) {

@@ -23,6 +23,9 @@ import (
 const (
 	maxWireAlerts  = 10_000 // alerts or cancellations in one message
 	maxSourceIDLen = 64
+	// maxAcknowledged bounds the flags one decision acknowledges: far
+	// more than screening can raise for one notice.
+	maxAcknowledged = 200
 )
 
 // decodeWire decodes a notice-* payload strictly: one JSON value, no
@@ -103,49 +106,11 @@ var receivedStates = []notice.State{notice.Published, notice.Updated, notice.InR
 // blocking flag must have been acknowledged by the reviewer's approval the
 // notice carries. A notice published without that is refused.
 func (s *Service) receiveNotice(ctx context.Context, tx *db.Tx, sender string, v *Notice) error {
-	if v.Originator != sender {
-		return errs.E(errs.Permission, "notice.originator", "a partner distributes only its own notices")
-	}
-	if !validSourceID(v.ID) {
-		return errs.E(errs.Invalid, "notice.id", "not an id")
-	}
-	if !slices.Contains(receivedStates, v.State) {
-		return errs.E(errs.Invalid, "notice.state", "unknown or unexpected state")
-	}
-	if v.Version < 1 {
-		return errs.E(errs.Invalid, "notice.version", "version must be positive")
-	}
-	env := v.Envelope
-	if env == nil {
-		return errs.E(errs.Invalid, "notice.envelope", "a notice carries its envelope")
-	}
-	if err := env.ValidateStored(); err != nil {
-		return err
-	}
-	if env.Originator != sender || env.ReceivedFrom != sender {
-		return errs.E(errs.Invalid, "notice.envelope", "the envelope must name the sender as originator and as the agency the copy came from")
-	}
-	n, err := fromView(v)
+	n, err := receivedNotice(sender, v)
 	if err != nil {
 		return err
 	}
-	if err := n.Validate(); err != nil {
-		return err
-	}
-	if len(v.History) > 1000 || len(v.Decisions) > 1000 {
-		return errs.E(errs.TooLarge, "notice.history", "history too long")
-	}
-	for _, c := range v.History {
-		n.History = append(n.History, notice.Change{From: c.From, To: c.To, Event: c.Event, Agency: c.Agency, At: c.At})
-	}
-	for _, d := range v.Decisions {
-		n.Decisions = append(n.Decisions, notice.Decision{Outcome: d.Outcome, Acknowledged: d.Acknowledged,
-			ExtraditionWillBeSought: d.ExtraditionWillBeSought, AfterCirculation: d.AfterCirculation, At: d.At})
-	}
-	n.Flags = notice.Screen(n, nil)
-	if err := n.CheckInvariants(); err != nil {
-		return errs.E(errs.Conflict, "notice", "the notice is published without a reviewer's approval of every blocking flag raised by screening", err)
-	}
+	env := v.Envelope
 	now := s.clock()
 	old, err := loadReceived(ctx, tx, sender, v.ID)
 	if err != nil {
@@ -174,6 +139,58 @@ func (s *Service) receiveNotice(ctx context.Context, tx *db.Tx, sender string, v
 	}
 	s.onCommit(tx, &indexOps{addNotices: []notice.Notice{r.n}})
 	return s.audit.Append(ctx, tx, noticeEvent(ctx, kind, r.n.ID, reason))
+}
+
+// receivedNotice checks a partner's notice (see receiveNotice) and returns
+// it as the core's notice, with the flags of this node's screening.
+func receivedNotice(sender string, v *Notice) (notice.Notice, error) {
+	if v.Originator != sender {
+		return notice.Notice{}, errs.E(errs.Permission, "notice.originator", "a partner distributes only its own notices")
+	}
+	if !validSourceID(v.ID) {
+		return notice.Notice{}, errs.E(errs.Invalid, "notice.id", "not an id")
+	}
+	if !slices.Contains(receivedStates, v.State) {
+		return notice.Notice{}, errs.E(errs.Invalid, "notice.state", "unknown or unexpected state")
+	}
+	if v.Version < 1 {
+		return notice.Notice{}, errs.E(errs.Invalid, "notice.version", "version must be positive")
+	}
+	env := v.Envelope
+	if env == nil {
+		return notice.Notice{}, errs.E(errs.Invalid, "notice.envelope", "a notice carries its envelope")
+	}
+	if err := env.ValidateStored(); err != nil {
+		return notice.Notice{}, err
+	}
+	if env.Originator != sender || env.ReceivedFrom != sender {
+		return notice.Notice{}, errs.E(errs.Invalid, "notice.envelope", "the envelope must name the sender as originator and as the agency the copy came from")
+	}
+	n, err := fromView(v)
+	if err != nil {
+		return notice.Notice{}, err
+	}
+	if err := n.Validate(); err != nil {
+		return notice.Notice{}, err
+	}
+	if len(v.History) > 1000 || len(v.Decisions) > 1000 {
+		return notice.Notice{}, errs.E(errs.TooLarge, "notice.history", "history too long")
+	}
+	for _, c := range v.History {
+		n.History = append(n.History, notice.Change{From: c.From, To: c.To, Event: c.Event, Agency: c.Agency, At: c.At})
+	}
+	for i, d := range v.Decisions {
+		if len(d.Acknowledged) > maxAcknowledged {
+			return notice.Notice{}, errs.E(errs.TooLarge, fmt.Sprintf("notice.decisions[%d].acknowledged", i), "too many flags")
+		}
+		n.Decisions = append(n.Decisions, notice.Decision{Outcome: d.Outcome, Acknowledged: d.Acknowledged,
+			ExtraditionWillBeSought: d.ExtraditionWillBeSought, AfterCirculation: d.AfterCirculation, At: d.At})
+	}
+	n.Flags = notice.Screen(n, nil)
+	if err := n.CheckInvariants(); err != nil {
+		return notice.Notice{}, errs.E(errs.Conflict, "notice", "the notice is published without a reviewer's approval of every blocking flag raised by screening", err)
+	}
+	return n, nil
 }
 
 // loadReceived finds the copy of a partner's notice, or returns nil.
