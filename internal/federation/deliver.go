@@ -102,34 +102,82 @@ func (s *Service) deliverOnce(ctx context.Context, p *partner) (int, error) {
 	return total, wait()
 }
 
+// inlineSeal is how many envelopes at the head of the queue the deliverer
+// seals itself rather than waiting for the sealer.
+const inlineSeal = 16
+
 // nextBatch reads the sealed envelopes queued for p after sequence number
-// after, stopping before the first one that still needs (re)sealing, and
-// rings the sealer if it stopped early.
+// after, stopping before the first one that still needs (re)sealing. When
+// that one is the first of the batch, it seals up to inlineSeal envelopes
+// itself (a message sent on its own then goes out without waiting for the
+// sealer); beyond those it rings the sealer.
 func (s *Service) nextBatch(ctx context.Context, p *partner, now time.Time, after int64) ([]sentRow, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT seq, message_id, wire, prev_wire, seal_due, queued_at FROM fed_outbox
 		WHERE partner = ? AND state = ? AND seq > ? ORDER BY seq LIMIT ?`, p.agency, DeliveryQueued, after, s.cfg.BatchSize)
 	if err != nil {
 		return nil, fmt.Errorf("read queue: %w", err)
 	}
-	defer rows.Close()
 	var batch []sentRow
 	size := 0
+	unsealed := int64(-1) // the first envelope that needs sealing, if any
 	for rows.Next() {
 		var r sentRow
 		var due int64
 		if err := rows.Scan(&r.seq, &r.id, &r.wire, &r.prevWire, &due, &r.queuedAt); err != nil {
+			rows.Close()
 			return nil, fmt.Errorf("read queue: %w", err)
 		}
-		if r.wire == nil || due <= now.UnixMicro() {
-			s.bells(p.agency).ring(bellSeal)
+		if due <= now.UnixMicro() {
+			unsealed = r.seq // new, refused or aging: (re)seal it
 			break
+		}
+		if r.wire == nil {
+			break // sealing failed; it waits for its retry time
 		}
 		if size += len(r.wire); size > s.cfg.BatchBytes && len(batch) > 0 {
 			break
 		}
 		batch = append(batch, r)
 	}
-	return batch, rows.Err()
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read queue: %w", err)
+	}
+	if unsealed < 0 {
+		return batch, nil
+	}
+	if len(batch) > 0 {
+		s.bells(p.agency).ring(bellSeal)
+		return batch, nil
+	}
+	head, err := s.queuedRows(ctx, `seq >= ? ORDER BY seq LIMIT ?`, p.agency, unsealed, inlineSeal+1)
+	if err != nil {
+		return nil, err
+	}
+	if len(head) > inlineSeal {
+		s.bells(p.agency).ring(bellSeal)
+		head = head[:inlineSeal]
+	}
+	var toSeal []*queuedRow
+	for _, r := range head { // the contiguous run of envelopes never sealed
+		if r.wire != nil && r.seq != unsealed {
+			break
+		}
+		toSeal = append(toSeal, r)
+	}
+	if _, err := s.sealAndStore(ctx, p, toSeal, now); err != nil {
+		return nil, err
+	}
+	for _, r := range toSeal {
+		if !r.stored {
+			break // the sealer stored it first: the next round reads its envelope
+		}
+		batch = append(batch, sentRow{seq: r.seq, id: r.msg.ID.String(), wire: r.sealed, prevWire: r.wire, queuedAt: r.queuedAt})
+	}
+	if len(batch) == 0 {
+		s.bells(p.agency).ring(bellDeliver)
+	}
+	return batch, nil
 }
 
 // post sends one batch to the partner, trying its URLs in order until one

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -95,7 +96,7 @@ func (s *Service) Send(ctx context.Context, tx *db.Tx, m Outbound) (uuid.UUID, e
 	to := slices.Clone(m.To)
 	tx.OnCommit(func() {
 		for _, a := range to {
-			s.bells(a).ring(bellSeal)
+			s.bells(a).ring(bellDeliver)
 		}
 	})
 	return id, nil
@@ -111,49 +112,69 @@ func splitList(s string) []string {
 
 // queuedRow is an outbox row being sealed.
 type queuedRow struct {
-	seq     int64
-	msg     envelope.Message
-	wire    []byte // current sealed envelope, if any
-	sealed  []byte // newly sealed envelope
-	sealErr error
+	seq      int64
+	queuedAt int64
+	msg      envelope.Message
+	wire     []byte // current sealed envelope, if any
+	sealed   []byte // newly sealed envelope
+	sealErr  error
+	stored   bool // sealed stored in the outbox
 }
 
 // sealDue seals, for partner p, up to BatchSize queued envelopes that have
 // not been sealed yet or whose seal is older than ResealAge, and stores
-// them. It reports how many it sealed. Sealing runs on all cores; it
-// happens whether or not the partner is reachable, so a returning partner
-// is sent envelopes that are ready.
+// them. It reports how many it sealed. It runs ahead of delivery, also
+// while the partner is unreachable, so that a returning partner is sent
+// envelopes that are ready; the deliverer seals the head of a short queue
+// itself (see nextBatch), which saves a hop for a message sent on its own.
 func (s *Service) sealDue(ctx context.Context, p *partner) (int, error) {
 	now := s.now()
-	rows, err := s.db.QueryContext(ctx, `SELECT seq, message_id, type, thread, case_ref, handling, tlp, officer, recipients, payload, wire
-		FROM fed_outbox WHERE partner = ? AND state = ? AND seal_due <= ? ORDER BY seal_due, seq LIMIT ?`,
-		p.agency, DeliveryQueued, now.UnixMicro(), s.cfg.BatchSize)
-	if err != nil {
-		return 0, fmt.Errorf("read queue: %w", err)
+	batch, err := s.queuedRows(ctx, `seal_due <= ? ORDER BY seal_due, seq LIMIT ?`, p.agency, now.UnixMicro(), s.cfg.BatchSize)
+	if err != nil || len(batch) == 0 {
+		return 0, err
 	}
+	stored, err := s.sealAndStore(ctx, p, batch, now)
+	if err != nil {
+		return 0, err
+	}
+	if stored > 0 {
+		s.bells(p.agency).ring(bellDeliver)
+	}
+	return len(batch), nil
+}
+
+// queuedRows reads p's queued envelopes selected by cond (a condition and
+// an ORDER BY … LIMIT clause on fed_outbox, with its arguments), with what
+// it takes to seal them.
+func (s *Service) queuedRows(ctx context.Context, cond, agency string, args ...any) ([]*queuedRow, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT seq, queued_at, message_id, type, thread, case_ref, handling, tlp, officer, recipients, payload, wire
+		FROM fed_outbox WHERE partner = ? AND state = ? AND `+cond, append([]any{agency, DeliveryQueued}, args...)...)
+	if err != nil {
+		return nil, fmt.Errorf("read queue: %w", err)
+	}
+	defer rows.Close()
 	var batch []*queuedRow
 	for rows.Next() {
 		var r queuedRow
 		var id, handling, recipients string
-		if err := rows.Scan(&r.seq, &id, &r.msg.Type, &r.msg.Thread, &r.msg.CaseRef, &handling, &r.msg.TLP,
+		if err := rows.Scan(&r.seq, &r.queuedAt, &id, &r.msg.Type, &r.msg.Thread, &r.msg.CaseRef, &handling, &r.msg.TLP,
 			&r.msg.Officer, &recipients, &r.msg.Payload, &r.wire); err != nil {
-			rows.Close()
-			return 0, fmt.Errorf("read queue: %w", err)
+			return nil, fmt.Errorf("read queue: %w", err)
 		}
 		if r.msg.ID, err = uuid.Parse(id); err != nil {
-			rows.Close()
-			return 0, fmt.Errorf("queued message id: %w", err)
+			return nil, fmt.Errorf("queued message id: %w", err)
 		}
 		r.msg.Handling, r.msg.Recipients = splitList(handling), splitList(recipients)
 		batch = append(batch, &r)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, fmt.Errorf("read queue: %w", err)
-	}
-	if len(batch) == 0 {
-		return 0, nil
-	}
+	return batch, rows.Err()
+}
+
+// sealAndStore seals rows on all cores and stores the envelopes of those
+// still due for sealing at now (the sealer and the deliverer may race for
+// the same rows; the first to store wins and the other's work is dropped).
+// It sets queuedRow.stored and returns how many were stored.
+func (s *Service) sealAndStore(ctx context.Context, p *partner, batch []*queuedRow, now time.Time) (int, error) {
 	work := make(chan *queuedRow)
 	var wg sync.WaitGroup
 	for range min(runtime.GOMAXPROCS(0), len(batch)) {
@@ -174,8 +195,11 @@ func (s *Service) sealDue(ctx context.Context, p *partner) (int, error) {
 	close(work)
 	wg.Wait()
 	due := now.Add(s.cfg.ResealAge).UnixMicro()
-	err = s.db.Write(ctx, func(tx *db.Tx) error {
+	stored := 0
+	err := s.db.Write(ctx, func(tx *db.Tx) error {
+		stored = 0
 		for _, r := range batch {
+			r.stored = false
 			if r.sealErr != nil {
 				// Send checked the message, so this is a bug or a broken
 				// partner key; keep it queued and visible.
@@ -187,10 +211,17 @@ func (s *Service) sealDue(ctx context.Context, p *partner) (int, error) {
 			}
 			// The previous envelope may have been accepted just before a
 			// crash: keep it, its receipt may still come back.
-			if _, err := tx.ExecContext(ctx, `UPDATE fed_outbox SET wire = ?, prev_wire = CASE WHEN wire IS NULL THEN prev_wire ELSE wire END,
-				sealed_at = ?, seal_due = ? WHERE partner = ? AND seq = ? AND state = ?`,
-				r.sealed, now.UnixMicro(), due, p.agency, r.seq, DeliveryQueued); err != nil {
+			res, err := tx.ExecContext(ctx, `UPDATE fed_outbox SET wire = ?, prev_wire = CASE WHEN wire IS NULL THEN prev_wire ELSE wire END,
+				sealed_at = ?, seal_due = ? WHERE partner = ? AND seq = ? AND state = ? AND seal_due <= ?`,
+				r.sealed, now.UnixMicro(), due, p.agency, r.seq, DeliveryQueued, now.UnixMicro())
+			if err != nil {
 				return err
+			}
+			if n, err := res.RowsAffected(); err != nil {
+				return err
+			} else if n == 1 {
+				r.stored = true
+				stored++
 			}
 		}
 		return nil
@@ -198,6 +229,5 @@ func (s *Service) sealDue(ctx context.Context, p *partner) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("store sealed envelopes: %w", err)
 	}
-	s.bells(p.agency).ring(bellDeliver)
-	return len(batch), nil
+	return stored, nil
 }
