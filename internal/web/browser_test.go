@@ -208,8 +208,12 @@ func (b *browser) open(base, path string) {
 func (b *browser) fill(fields map[string]string) {
 	b.t.Helper()
 	for sel, v := range fields {
-		if v == "on" {
+		switch v {
+		case "on":
 			b.do("tick "+sel, chromedp.Click(chromedp.CSS(sel)))
+			continue
+		case "":
+			value(b, "clear "+sel, chromedp.Evaluate[bool]("(document.querySelector("+jsString(sel)+").value = '') === ''"))
 			continue
 		}
 		b.do("fill "+sel, chromedp.SetValue(chromedp.CSS(sel), v))

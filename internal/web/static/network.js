@@ -33,6 +33,8 @@
           container: box,
           elements: elements,
           wheelSensitivity: 0.3,
+          minZoom: 0.2,
+          maxZoom: 1.2,
           style: [
             { selector: "node", style: {
               "label": "data(label)", "font-size": 11, "color": "#1b1f24", "text-valign": "bottom", "text-margin-y": 4,
@@ -48,7 +50,7 @@
             } },
             { selector: "edge[label = 'holds']", style: { "label": "", "line-style": "dotted", "target-arrow-shape": "none" } }
           ],
-          layout: { name: "cose", animate: false, nodeRepulsion: 9000, idealEdgeLength: 90 }
+          layout: { name: "cose", animate: false, nodeRepulsion: 9000, idealEdgeLength: 110, padding: 40 }
         });
         cy.on("tap", "node[href]", function (ev) {
           window.location.assign(ev.target.data("href"));

@@ -1,0 +1,239 @@
+package web_test
+
+import (
+	"context"
+	"crypto/rand"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/liaison-project/liaison/internal/access"
+	"github.com/liaison-project/liaison/internal/auth"
+	"github.com/liaison-project/liaison/internal/db/dbtest"
+	"github.com/liaison-project/liaison/internal/web"
+)
+
+// portalWithFakes serves the portal over TLS with the real auth service
+// (sessions, CSRF, throttling) and the capability fakes, and returns the
+// officers' passwords by username.
+type fakePortal struct {
+	base    string
+	audit   *auditRec
+	fed     *fakeFederation
+	records *fakeRecords
+	notices *fakeNotices
+}
+
+const testPassword = "a long enough passphrase"
+
+func startFakePortal(t *testing.T) *fakePortal {
+	t.Helper()
+	rec := &auditRec{}
+	d := dbtest.Open(t, auth.Schema)
+	sessions := auth.New(auth.Config{Agency: "NL-NCB", Country: "NL"}, d, rec, slog.New(slog.DiscardHandler))
+	ctx := access.With(context.Background(), access.Principal{Username: "setup", Role: access.Admin, Agency: "NL-NCB", Country: "NL"})
+	for _, u := range []struct {
+		name, display string
+		role          access.Role
+	}{
+		{"inv1", "Inge de Vries", access.Investigator}, {"rev1", "Rui Alves", access.Reviewer}, {"bor1", "Bram Olde", access.Border},
+		{"dpo1", "Dana Ørsted", access.DPO}, {"spoc1", "Sofia Petrović", access.SPOC},
+	} {
+		res, err := sessions.CreateUser(ctx, u.name, u.display, u.role)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sessions.ChangePassword(ctx, res.User.ID, res.Password, testPassword); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fp := &fakePortal{audit: rec, fed: newFakeFederation(rec), records: newFakeRecords(rec)}
+	var err error
+	if fp.notices, err = newFakeNotices(rec); err != nil {
+		t.Fatal(err)
+	}
+	key := make([]byte, 32)
+	rand.Read(key)
+	h, err := web.New(web.Config{Node: web.NodeInfo{Agency: "NL-NCB", Country: "NL", Name: "Netherlands NCB"}, StateKey: key,
+		Sessions: sessions, Audit: rec, Messages: fp.fed, Partners: fp.fed, Records: fp.records, Sharing: fp.records,
+		Notices: fp.notices, Border: fakeBorder{fp.notices}, Matching: fakeMatching{rec}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewTLSServer(h)
+	t.Cleanup(srv.Close)
+	fp.base = srv.URL
+	return fp
+}
+
+// TestPortalViews drives every role's daily work in Chromium against the
+// portal with capability fakes: messages with delivery and read receipts,
+// record search and the record page, the case network, a hit/no-hit
+// query and its follow-up, drafting, reviewing and publishing a notice, a
+// border lookup, and the DPO seeing an audit event for each.
+func TestPortalViews(t *testing.T) {
+	b := newBrowser(t)
+	fp := startFakePortal(t)
+	base := fp.base
+	fp.fed.receive("FR-NCB", "Request 2026/118: courier seen in Lyon", "A courier matching Олександр Коваленко was seen in Lyon on 2 March.", "FR-2026-118")
+
+	// Investigator: dashboard, inbox, reading a message (the case is asked
+	// once, then used for everything).
+	b.login(base, "inv1", testPassword)
+	b.must("main h1", "Dashboard")
+	b.must(".widget", "Unread")
+	b.screenshot("dashboard-investigator")
+	b.clean("investigator dashboard")
+	b.open(base, "/messages")
+	b.must("tbody", "Request 2026/118")
+	b.screenshot("messages-inbox")
+	b.press("tbody a", "main h1")
+	b.must("main h1", "State your case")
+	b.setCase("NL-2026-0042", "cash courier network on the A12 corridor")
+	b.must("main h1", "Request 2026/118")
+	b.must(".body", "Олександр Коваленко")
+	b.clean("read message")
+
+	// Reply with markings and an attachment; delivery and the partner's
+	// read receipt show per recipient.
+	attachment := filepath.Join(t.TempDir(), "courier-route.txt")
+	if err := os.WriteFile(attachment, []byte("Utrecht → Lyon, 3 March\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b.open(base, "/messages/new")
+	b.fill(map[string]string{"input[name=to][value='DE-BKA']": "on", "#m-subject": "Courier network A12: request for information",
+		"#m-body": "Do you hold information on Олександр Коваленко (born 1984-05-12) or أحمد الحسن?", "input[name=handling][value=H2]": "on", "#m-tlp": "TLP:AMBER+STRICT"})
+	b.do("attach", chromedp.SetUploadFiles(chromedp.CSS("#m-files"), []string{attachment}))
+	b.screenshot("message-compose")
+	b.press("form[action='/messages/new'] button[type=submit]", "main h1")
+	b.must("main h1", "Courier network A12")
+	b.must("#deliv + .table-wrap", "delivered")
+	fp.fed.partnerReads("DE-BKA")
+	b.do("reload", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("main h1")))
+	b.must("#deliv + .table-wrap", "read")
+	b.must("#deliv + .table-wrap", "officer-7731")
+	b.screenshot("message-receipts")
+	b.clean("send message")
+
+	// Records: search across scripts (htmx), open a record.
+	b.open(base, "/records")
+	b.fill(map[string]string{"#rs-q": "Kovalenko"})
+	b.swap("form[action='/records/search'] button[type=submit]", "#results tbody")
+	if n := b.count("#results tbody tr"); n != 2 {
+		t.Errorf("search found %d records, want 2", n)
+	}
+	if strings.Contains(b.location(), "Kovalenko") {
+		t.Error("the searched name is in the URL")
+	}
+	b.screenshot("records-search")
+	b.press("#results tbody a", "main h1")
+	b.must("main h1", "Cash couriers")
+	b.must(".envelope", "TLP:AMBER")
+	b.must(".envelope", "H2")
+	b.must(".entities", "أحمد الحسن")
+	b.must("#corr + .table-wrap", "FX123456")
+	b.must("#holders ~ ul", "DE-BKA")
+	b.screenshot("record")
+	b.clean("records")
+
+	b.open(base, "/network")
+	b.do("chart", chromedp.WaitVisible(chromedp.CSS("#network canvas")))
+	value(b, "chart status", chromedp.Poll[bool]("document.getElementById('network-status').textContent.indexOf('nodes') >= 0"))
+	b.screenshot("case-network")
+	b.clean("network")
+
+	// Hit/no-hit query and the follow-up from the hit.
+	b.open(base, "/match")
+	b.fill(map[string]string{"#mq-type": "passport", "#mq-value": "FX 123456"})
+	b.press("form[action='/match'] button[type=submit]", "#mr")
+	b.must("#mr + .table-wrap", "HIT")
+	b.must("#mr + .table-wrap", "no hit")
+	b.screenshot("match-results")
+	b.press("a[href^='/messages/new?to=DE-BKA']", "#m-subject")
+	if v := value(b, "subject", chromedp.Value(chromedp.CSS("#m-subject"))); !strings.Contains(v, "7c3e9a51d2b04f8e") {
+		t.Errorf("follow-up subject %q does not quote the hit reference", v)
+	}
+	b.clean("match")
+
+	// Draft and submit a red notice whose charge raises a blocking flag.
+	b.open(base, "/notices/new")
+	b.fill(map[string]string{"#n-forename": "Oleksandr", "#n-name": "KOVALENKO", "#n-dob": "1984/05/12", "#n-nat": "UA",
+		"#n-cc": "NL", "#n-ct": "Armed robbery, and organising an unauthorised protest", "#n-pen": "144",
+		"#n-facts": "Armed robbery of a cash transport in Utrecht on 3 March 2026.", "input[name=extradition]": "on",
+		"#n-contact": "NCB The Hague"})
+	b.press("form[action='/notices/new'] button[type=submit]", "main h1")
+	b.must("main h1", "Oleksandr KOVALENKO")
+	b.press("form[action$='/submit'] button", ".flash")
+	b.must(".flags", "art3.political")
+	b.screenshot("notice-submitted")
+	b.clean("draft notice")
+	b.press("form[action='/logout'] button", "#username")
+
+	// The reviewer weighs the flag and publishes.
+	b.login(base, "rev1", testPassword)
+	b.open(base, "/notices/review")
+	b.must("main h1", "State your case")
+	b.setCase("REVIEW-2026-031", "compliance review of notices before publication")
+	b.must("main h1", "Review queue")
+	b.must("tbody", "art3.political")
+	b.screenshot("review-queue")
+	b.press("tbody a", "main h1")
+	b.screenshot("notice-review")
+	value(b, "tick every flag", chromedp.Evaluate[bool]("Array.from(document.querySelectorAll('input[name=ack],input[name=extradition]')).forEach(function(c){c.checked=true}) || true"))
+	b.fill(map[string]string{"#d-reasons": "Armed robbery predominates; the protest charge is incidental and not the basis of the request."})
+	b.press("button[value=approve]", ".flash")
+	b.must(".flash", "published")
+	b.screenshot("notice-published")
+	b.clean("review")
+	b.press("form[action='/logout'] button", "#username")
+
+	// Border officer: a hit on a document, the published notice on a
+	// person, and a clear no-hit.
+	b.login(base, "bor1", testPassword)
+	b.open(base, "/border")
+	b.fill(map[string]string{"#b-doc": "x1234567", "#b-dc": "FR"})
+	b.press("form:has(#b-doc) button", "main h1")
+	b.must("main h1", "State your case") // once per session
+	b.setCase("", "border check, Schiphol terminal 2")
+	b.must("main h1", "Border check")
+	b.fill(map[string]string{"#b-doc": "x1234567", "#b-dc": "FR"})
+	b.press("form:has(#b-doc) button", "main h1")
+	b.must(".verdict-hit", "seize")
+	b.must(".verdict-hit", "NCB Lyon")
+	b.screenshot("border-hit")
+	b.fill(map[string]string{"#b-name": "Олександр Коваленко", "#b-dob": "1984-05-12"})
+	b.press("form:has(#b-name) button", "main h1")
+	b.must(".verdict-hit", "red")
+	b.fill(map[string]string{"#b-doc": "ZZ9999999", "#b-dc": "FR"})
+	b.press("form:has(#b-doc) button", "main h1")
+	b.must(".verdict-clear", "No hit")
+	b.clean("border")
+	b.press("form[action='/logout'] button", "#username")
+
+	// The DPO sees an audit event for each of these actions, with the
+	// officers' cases and justifications.
+	b.login(base, "dpo1", testPassword)
+	b.open(base, "/audit")
+	b.fill(map[string]string{"#au-kind": "consult"})
+	b.press("form[action='/audit/search'] button[type=submit]", "main h1")
+	b.setCase("DPO-2026-07", "lawfulness check")
+	b.fill(map[string]string{"#au-kind": ""})
+	b.swap("form[action='/audit/search'] button[type=submit]", "#results tbody")
+	for _, want := range []string{"message opened", "message sent", "record search", "record read", "hit/no-hit query passport",
+		"notice submitted", "notice approve", "border lookup document", "border lookup person", "NL-2026-0042", "REVIEW-2026-031", "border check, Schiphol"} {
+		b.must("#results", want)
+	}
+	b.screenshot("audit-events")
+	b.clean("dpo")
+
+	// A tablet: the navigation folds above the page.
+	b.do("tablet", chromedp.EmulateViewport(820, 1180))
+	b.open(base, "/dashboard")
+	b.screenshot("tablet-dashboard")
+	b.clean("tablet")
+}
