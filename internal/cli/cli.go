@@ -90,6 +90,9 @@ LIAISON_TOKEN).`,
 		newPartnerCmd(env),
 		newMessageCmd(env),
 		newRecordCmd(env),
+		newNoticeCmd(env),
+		newAlertCmd(env),
+		newLookupCmd(env),
 	)
 	return root
 }
