@@ -55,6 +55,9 @@ const deliverRounds = 16
 // envelope at the head of the queue, which holds up the pair until a retry
 // succeeds.
 func (s *Service) deliverOnce(ctx context.Context, p *partner) (int, error) {
+	if p.expired(s.now()) {
+		return 0, s.partnerFailure(ctx, p, "the partner's card expired on "+p.card.NotAfter.Format(time.DateOnly)+": import its renewed card")
+	}
 	type outcome struct {
 		n   int
 		err error
@@ -219,12 +222,23 @@ func (s *Service) post(ctx context.Context, p *partner, body []byte, n int) ([]d
 // at the head of its queue.
 func (s *Service) recordFailure(ctx context.Context, p *partner, head sentRow, msg string) error {
 	msg = truncate(msg, 500)
+	err := s.db.Write(ctx, func(tx *db.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE fed_outbox SET attempts = attempts + 1, last_error = ? WHERE partner = ? AND seq = ?`,
+			msg, p.agency, head.seq)
+		return err
+	})
+	if err != nil && ctx.Err() == nil {
+		s.log.Error("record delivery failure", slog.String("partner", p.agency), slog.String("error", err.Error()))
+	}
+	return s.partnerFailure(ctx, p, msg)
+}
+
+// partnerFailure notes a failed delivery attempt on the partner, for its
+// status and metrics, and lets the sealer prepare the queue meanwhile.
+func (s *Service) partnerFailure(ctx context.Context, p *partner, msg string) error {
+	msg = truncate(msg, 500)
 	s.metrics.deliveryFailures.WithLabelValues(p.agency).Inc()
 	err := s.db.Write(ctx, func(tx *db.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE fed_outbox SET attempts = attempts + 1, last_error = ? WHERE partner = ? AND seq = ?`,
-			msg, p.agency, head.seq); err != nil {
-			return err
-		}
 		_, err := tx.ExecContext(ctx, `UPDATE fed_partners SET failures = failures + 1, last_error = ?, last_error_at = ? WHERE agency = ?`,
 			msg, s.nowMicro(), p.agency)
 		return err
@@ -232,6 +246,7 @@ func (s *Service) recordFailure(ctx context.Context, p *partner, head sentRow, m
 	if err != nil && ctx.Err() == nil {
 		s.log.Error("record delivery failure", slog.String("partner", p.agency), slog.String("error", err.Error()))
 	}
+	s.bells(p.agency).ring(bellSeal)
 	return &deliveryError{msg: msg}
 }
 

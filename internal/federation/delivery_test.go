@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/liaison-project/liaison/internal/access"
 	"github.com/liaison-project/liaison/internal/db"
@@ -278,6 +279,38 @@ func TestRenewedCardIsAnnounced(t *testing.T) {
 		de.DB.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM fed_partner_cards WHERE agency = 'NL-NCB'`).Scan(&n)
 		if n < 3 || p.State != federation.StateActive {
 			return fedtest.Errorf("%d cards, partner %+v", n, p)
+		}
+		return nil
+	})
+}
+
+// Trust in a partner card lapses when it expires: the partner is refused
+// at the handshake, nothing is delivered to it, and the status says why.
+func TestExpiredPartnerCard(t *testing.T) {
+	nl := fedtest.NewNode(t, "NL-NCB", "NL", nil)
+	de := fedtest.NewNode(t, "DE-BKA", "DE", nil)
+	fedtest.Introduce(t, nl, de)
+	de.Advance(federation.DefaultCardValidity + 24*time.Hour) // NL's card has expired for DE
+	resp, err := fedtest.PartnerClient(nl, de).Get(de.URL + "/federation/v1/hello")
+	if err == nil {
+		resp.Body.Close()
+		t.Fatal("a partner with an expired card completed a handshake")
+	}
+	ctx := de.Context(access.Investigator)
+	err = de.DB.Write(ctx, func(tx *db.Tx) error {
+		_, err := de.Service().Send(ctx, tx, federation.Outbound{Type: "test-note", To: []string{"NL-NCB"}, Payload: []byte("x")})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fedtest.Eventually(t, wait, "expiry visible", func() error {
+		sts, err := de.Service().Status(context.Background())
+		if err != nil {
+			return err
+		}
+		if sts[0].QueueDepth != 1 || !strings.Contains(sts[0].LastError, "expired") {
+			return fedtest.Errorf("%+v", sts[0])
 		}
 		return nil
 	})

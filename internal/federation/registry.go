@@ -32,6 +32,13 @@ type partner struct {
 	clientM sync.Mutex
 }
 
+// expired reports whether the partner's current card is past its validity
+// (with card.ClockSkew): trust in it has lapsed until the partner's renewed
+// card is imported.
+func (p *partner) expired(now time.Time) bool {
+	return now.After(p.card.NotAfter.Add(card.ClockSkew))
+}
+
 // partnerKey is one signing key a partner has had.
 type partnerKey struct {
 	key          ed25519.PublicKey
@@ -202,8 +209,8 @@ func urlsEqual(a, b []string) bool {
 // key of an active partner, or one it superseded less than KeyGrace ago.
 func (s *Service) lookupKey(agency string, id card.KeyID) (ed25519.PublicKey, error) {
 	p := s.partners.get(agency)
-	if p == nil || p.state != StateActive {
-		return nil, errs.E(errs.NotExist, "no active partner "+agency)
+	if p == nil || p.state != StateActive || p.expired(s.now()) {
+		return nil, errs.E(errs.NotExist, "no active partner "+agency+" with a valid card")
 	}
 	k, ok := s.partners.key(agency, id)
 	if !ok {

@@ -128,6 +128,10 @@ func (s *Service) Run(ctx context.Context) error {
 			if err := s.expireUploads(ctx); err != nil && ctx.Err() == nil {
 				s.log.Warn("expire unfinished uploads", slog.String("error", err.Error()))
 			}
+			// A long-running node renews (and announces) its card before it expires.
+			if err := s.ensureOwnCard(ctx); err != nil && ctx.Err() == nil {
+				s.log.Error("renew partner card", slog.String("error", err.Error()))
+			}
 		}
 	}
 }

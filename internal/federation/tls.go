@@ -15,6 +15,7 @@ var (
 	errNoPeerCert   = errors.New("federation: the peer presented no certificate")
 	errUnknownPeer  = errors.New("federation: the peer's certificate is not pinned by any partner card")
 	errInactivePeer = errors.New("federation: the partner is suspended or removed")
+	errExpiredPeer  = errors.New("federation: the partner's card has expired")
 	errPinMismatch  = errors.New("federation: the partner's certificate does not match the pin in its card")
 )
 
@@ -62,6 +63,9 @@ func (s *Service) peerOf(cs tls.ConnectionState) (*partner, error) {
 	}
 	if p.state != StateActive {
 		return nil, errInactivePeer
+	}
+	if p.expired(s.now()) {
+		return nil, errExpiredPeer
 	}
 	return p, nil
 }

@@ -69,6 +69,7 @@ type Node struct {
 	svc      atomic.Pointer[federation.Service]
 	metrics  atomic.Pointer[prometheus.Registry]
 	handler  atomic.Pointer[http.Handler]
+	offset   atomic.Int64 // added to the wall clock, for tests of time limits
 	mu       sync.Mutex
 	running  *running
 	handlers map[string]federation.InboundHandler
@@ -148,6 +149,12 @@ func (n *Node) Handle(msgType string, h federation.InboundHandler) {
 	n.Service().Handle(msgType, h)
 }
 
+// Now is the node's clock: the wall clock moved by Advance.
+func (n *Node) Now() time.Time { return time.Now().Add(time.Duration(n.offset.Load())) }
+
+// Advance moves the node's clock forward by d.
+func (n *Node) Advance(d time.Duration) { n.offset.Add(int64(d)) }
+
 // Metrics is the registry of the node's current service.
 func (n *Node) Metrics() *prometheus.Registry { return n.metrics.Load() }
 
@@ -161,7 +168,7 @@ func (n *Node) Start() {
 		return
 	}
 	reg := prometheus.NewRegistry()
-	svc, err := federation.New(n.cfg, federation.Deps{DB: n.DB, Identity: n.ID, Audit: n.Audit, Log: n.log, Metrics: reg})
+	svc, err := federation.New(n.cfg, federation.Deps{DB: n.DB, Identity: n.ID, Audit: n.Audit, Log: n.log, Metrics: reg, Now: n.Now})
 	if err != nil {
 		n.t.Fatalf("%s: federation.New: %v", n.Agency, err)
 	}
