@@ -1,7 +1,7 @@
 // Package app is the only wiring package: it turns a node directory into
 // running services — configuration, identity, database, capability
-// services, the officer API, the federation listener and metrics — and is
-// imported by nothing but the CLI.
+// services, the officer API, the portal, the federation listener and
+// metrics — and is imported by nothing but the CLI.
 package app
 
 import (
@@ -10,33 +10,47 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/liaison-project/liaison/internal/api"
 	"github.com/liaison-project/liaison/internal/audit"
 	"github.com/liaison-project/liaison/internal/auth"
 	"github.com/liaison-project/liaison/internal/config"
 	"github.com/liaison-project/liaison/internal/db"
+	"github.com/liaison-project/liaison/internal/federation"
 	"github.com/liaison-project/liaison/internal/identity"
 	"github.com/liaison-project/liaison/internal/metrics"
+	"github.com/liaison-project/liaison/internal/noticesvc"
+	"github.com/liaison-project/liaison/internal/policy"
+	"github.com/liaison-project/liaison/internal/record"
 )
 
 // Schemas lists every component's migrations, in dependency order.
 func Schemas() []db.Schema {
-	return []db.Schema{api.Schema, audit.Schema, auth.Schema}
+	return []db.Schema{api.Schema, audit.Schema, auth.Schema, federation.Schema, record.Schema, noticesvc.Schema}
 }
 
 // services are the capability services of a node.
 type services struct {
-	cfg   *config.Config
-	id    *identity.Identity
-	db    *db.DB
-	log   *slog.Logger
-	audit *audit.Log
-	auth  *auth.Service
-	idem  *api.Idempotency
+	cfg        *config.Config
+	id         *identity.Identity
+	db         *db.DB
+	log        *slog.Logger
+	audit      *audit.Log
+	auth       *auth.Service
+	idem       *api.Idempotency
+	decider    *policy.Decider
+	federation *federation.Service
+	records    *record.Service
+	notices    *noticesvc.Service
 }
 
-func newServices(ctx context.Context, cfg *config.Config, id *identity.Identity, d *db.DB, log *slog.Logger, m *metrics.Metrics) (*services, error) {
+// newServices builds every capability over d. dir is the node directory
+// (for files some capabilities keep beside the database).
+func newServices(ctx context.Context, dir string, cfg *config.Config, id *identity.Identity, d *db.DB, log *slog.Logger, m *metrics.Metrics) (*services, error) {
 	s := &services{cfg: cfg, id: id, db: d, log: log}
 	var err error
 	s.audit, err = audit.Open(ctx, d, audit.Config{Agency: cfg.Agency.ID, Key: id.SigningKey, Logger: log})
@@ -50,6 +64,34 @@ func newServices(ctx context.Context, cfg *config.Config, id *identity.Identity,
 		SessionIdle: cfg.Auth.SessionIdle.Or(config.DefaultSessionIdle),
 		SessionMax:  cfg.Auth.SessionMax.Or(config.DefaultSessionMax),
 	}, d, s.audit, log)
+	if s.decider, err = policy.New(policy.DefaultConfig()); err != nil {
+		return nil, err
+	}
+
+	var reg prometheus.Registerer
+	if m != nil {
+		reg = m.Registry
+	}
+	s.federation, err = federation.New(federation.Config{URLs: cfg.Federation.URLs},
+		federation.Deps{DB: d, Identity: id, Audit: s.audit, Log: log, Metrics: reg})
+	if err != nil {
+		return nil, fmt.Errorf("federation: %w", err)
+	}
+	s.records, err = record.New(record.Config{
+		Agency: cfg.Agency.ID, Country: cfg.Agency.Country,
+		Retention:      record.RetentionMode(cfg.Records.Retention),
+		MaxCorrelation: cfg.Records.MaxCorrelation,
+	}, record.Deps{DB: d, Audit: s.audit, Hasher: s.audit, Decider: s.decider, Log: log})
+	if err != nil {
+		return nil, fmt.Errorf("records: %w", err)
+	}
+	s.notices, err = noticesvc.New(ctx, noticesvc.Config{
+		Agency: cfg.Agency.ID, Country: cfg.Agency.Country,
+		SnapshotFile: filepath.Join(dir, "border-index.snapshot"),
+	}, noticesvc.Deps{DB: d, Audit: s.audit, Hasher: s.audit, Decider: s.decider, Federation: s.federation, Log: log})
+	if err != nil {
+		return nil, fmt.Errorf("notices: %w", err)
+	}
 	return s, nil
 }
 
@@ -58,7 +100,57 @@ func (s *services) routes() []api.Route {
 	var r []api.Route
 	r = append(r, s.auth.Routes()...)
 	r = append(r, s.audit.Routes()...)
+	r = append(r, s.federation.Routes()...)
+	r = append(r, s.records.Routes()...)
+	r = append(r, s.notices.Routes()...)
 	return r
+}
+
+// run starts the background work of every capability and returns a
+// channel closed when all of it has stopped after ctx ends.
+func (s *services) run(ctx context.Context) <-chan struct{} {
+	done := make(chan struct{})
+	jobs := []func(context.Context){
+		s.audit.Run, // signs a last checkpoint covering every committed event
+		func(ctx context.Context) {
+			if err := s.federation.Run(ctx); err != nil && ctx.Err() == nil {
+				s.log.Error("federation stopped", slog.String("error", err.Error()))
+			}
+		},
+		s.records.Run,
+		s.notices.Run,
+		s.housekeeping,
+	}
+	go func() {
+		defer close(done)
+		finished := make(chan struct{}, len(jobs))
+		for _, job := range jobs {
+			go func() { job(ctx); finished <- struct{}{} }()
+		}
+		for range jobs {
+			<-finished
+		}
+	}()
+	return done
+}
+
+// housekeeping prunes expired sessions and idempotency keys.
+func (s *services) housekeeping(ctx context.Context) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := s.auth.PruneSessions(ctx); err != nil && ctx.Err() == nil {
+				s.log.Warn("prune sessions", slog.String("error", err.Error()))
+			}
+			if err := s.idem.Prune(ctx, time.Now()); err != nil && ctx.Err() == nil {
+				s.log.Warn("prune idempotency keys", slog.String("error", err.Error()))
+			}
+		}
+	}
 }
 
 // apiHandler builds the officer API.

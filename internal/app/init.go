@@ -94,7 +94,7 @@ func Init(ctx context.Context, o InitOptions) (res *InitResult, err error) {
 	if err := d.Migrate(ctx, Schemas()...); err != nil {
 		return nil, err
 	}
-	svc, err := newServices(ctx, cfg, id, d, discardLogger(), nil)
+	svc, err := newServices(ctx, dir, cfg, id, d, discardLogger(), nil)
 	if err != nil {
 		return nil, err
 	}

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"crypto/ed25519"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -71,7 +70,7 @@ func Open(ctx context.Context, dir string, cfg *config.Config, log *slog.Logger)
 		return nil, err
 	}
 	m := metrics.New()
-	svc, err := newServices(ctx, cfg, id, d, log, m)
+	svc, err := newServices(ctx, dir, cfg, id, d, log, m)
 	if err != nil {
 		d.Close()
 		return nil, err
@@ -147,9 +146,9 @@ func (n *Node) serve(ctx context.Context, ready func(Addrs)) error {
 	}
 	servers := []*http.Server{
 		n.newServer(apiHandler),
-		n.newServer(n.federationMux()),
+		n.newServer(httpx.Common(n.log, n.metrics.Instrument("federation", n.svc.federation.Handler()))),
 	}
-	servers[1].TLSConfig = n.federationTLS()
+	servers[1].TLSConfig = n.svc.federation.TLSConfig()
 	listeners := []net.Listener{apiLn, tls.NewListener(fedLn, servers[1].TLSConfig)}
 	if !n.cfg.API.PlainHTTP {
 		servers[0].TLSConfig = &tls.Config{Certificates: []tls.Certificate{n.id.TLS}, MinVersion: tls.VersionTLS12}
@@ -179,9 +178,7 @@ func (n *Node) serve(ctx context.Context, ready func(Addrs)) error {
 		}()
 	}
 	jobsCtx, stopJobs := context.WithCancel(context.Background())
-	jobsDone := n.startJobs(jobsCtx)
-	auditDone := make(chan struct{})
-	go func() { defer close(auditDone); n.svc.audit.Run(jobsCtx) }()
+	jobsDone := n.svc.run(jobsCtx)
 	n.log.Info("node serving",
 		slog.String("api", APIURLFor(addrs.API, n.cfg.API.PlainHTTP)),
 		slog.String("federation", addrs.Federation),
@@ -206,8 +203,10 @@ func (n *Node) serve(ctx context.Context, ready func(Addrs)) error {
 		}
 	}
 	stopJobs()
-	<-jobsDone
-	<-auditDone // signs a last checkpoint covering every committed event
+	<-jobsDone // the audit log signs a last checkpoint covering every committed event
+	if err := n.svc.notices.WriteSnapshot(); err != nil {
+		n.log.Warn("save border index snapshot", slog.String("error", err.Error()))
+	}
 	n.log.Info("stopped")
 	return serveErr
 }
@@ -269,69 +268,4 @@ func (n *Node) handleReady(w http.ResponseWriter, r *http.Request) error {
 		return errs.E(errs.Transient, "database migrations not current", err)
 	}
 	return httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
-}
-
-// federationTLS requires TLS 1.3 and a client certificate. Which
-// certificates are accepted (pinned partner cards) is decided by the
-// federation capability; until a partner is known, any certificate may
-// complete the handshake but is only ever answered with the signed hello.
-func (n *Node) federationTLS() *tls.Config {
-	return &tls.Config{
-		Certificates: []tls.Certificate{n.id.TLS},
-		MinVersion:   tls.VersionTLS13,
-		ClientAuth:   tls.RequireAnyClientCert,
-	}
-}
-
-// Hello is the signed greeting a node's federation listener answers with.
-type Hello struct {
-	Agency     string    `json:"agency"`
-	Country    string    `json:"country"`
-	Name       string    `json:"name"`
-	Time       time.Time `json:"time"`
-	SigningKey []byte    `json:"signingKey"`
-	Signature  []byte    `json:"signature"`
-}
-
-// HelloMessage is the byte string a Hello's signature covers.
-func HelloMessage(h Hello) []byte {
-	return []byte(fmt.Sprintf("liaison-hello-v1\n%s\n%s\n%s\n", h.Agency, h.Country, h.Time.UTC().Format(time.RFC3339Nano)))
-}
-
-func (n *Node) federationMux() http.Handler {
-	mux := http.NewServeMux()
-	mux.Handle("GET /federation/v1/hello", httpx.Handle(n.log, func(w http.ResponseWriter, r *http.Request) error {
-		h := Hello{Agency: n.cfg.Agency.ID, Country: n.cfg.Agency.Country, Name: n.cfg.Agency.Name, Time: time.Now().UTC(),
-			SigningKey: n.id.SigningKey.Public().(ed25519.PublicKey)}
-		h.Signature = ed25519.Sign(n.id.SigningKey, HelloMessage(h))
-		return httpx.WriteJSON(w, http.StatusOK, h)
-	}))
-	mux.Handle("/", httpx.Handle(n.log, func(w http.ResponseWriter, r *http.Request) error {
-		return errs.E(errs.NotExist, "not found")
-	}))
-	return httpx.Common(n.log, n.metrics.Instrument("federation", mux))
-}
-
-// startJobs runs periodic housekeeping until ctx ends.
-func (n *Node) startJobs(ctx context.Context) <-chan struct{} {
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		t := time.NewTicker(10 * time.Minute)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				if err := n.svc.auth.PruneSessions(ctx); err != nil && ctx.Err() == nil {
-					n.log.Warn("prune sessions", slog.String("error", err.Error()))
-				}
-				if err := n.svc.idem.Prune(ctx, time.Now()); err != nil && ctx.Err() == nil {
-					n.log.Warn("prune idempotency keys", slog.String("error", err.Error()))
-				}
-			}
-		}
-	}()
-	return done
 }

@@ -41,7 +41,18 @@ type Config struct {
 	Database   Database   `json:"database"`
 	Metrics    Metrics    `json:"metrics"`
 	Auth       Auth       `json:"auth"`
+	Records    Records    `json:"records"`
 	Log        Log        `json:"log"`
+}
+
+// Records tunes the intelligence records capability.
+type Records struct {
+	// Retention is what happens to a record past its review date: "flag"
+	// (default: the SPOC reviews or erases it) or "erase".
+	Retention string `json:"retention,omitempty"`
+	// MaxCorrelation: identifier values held by more records than this are
+	// over-correlating and not expanded (default 50).
+	MaxCorrelation int `json:"maxCorrelation,omitempty"`
 }
 
 // Agency identifies the agency that runs the node.
@@ -192,6 +203,14 @@ func (c *Config) Validate() error {
 	}
 	if c.Database.DSN == "" {
 		c.Database.DSN = DefaultDatabaseFile
+	}
+	switch c.Records.Retention {
+	case "", "flag", "erase":
+	default:
+		return errs.E(errs.Invalid, "records.retention", "must be flag or erase")
+	}
+	if c.Records.MaxCorrelation < 0 {
+		return errs.E(errs.Invalid, "records.maxCorrelation", "must not be negative")
 	}
 	switch c.Log.Level {
 	case "", "debug", "info", "warn", "error":
