@@ -67,7 +67,9 @@ func (s *Service) CreateAlert(ctx context.Context, in AlertInput) (*Alert, error
 		if err := stageAlert(ctx, tx, ops, nil, r); err != nil {
 			return err
 		}
-		s.onCommit(tx, ops)
+		if err := s.stage(ctx, tx, ops); err != nil {
+			return err
+		}
 		if err := s.audit.Append(ctx, tx, alertEvent(ctx, audit.Collect, id, "alert-created")); err != nil {
 			return err
 		}
@@ -203,7 +205,9 @@ func (s *Service) alertChange(ctx context.Context, id string, fn func(r *alertRo
 		if err := stageAlert(ctx, tx, ops, old, &r); err != nil {
 			return err
 		}
-		s.onCommit(tx, ops)
+		if err := s.stage(ctx, tx, ops); err != nil {
+			return err
+		}
 		if err := s.audit.Append(ctx, tx, alertEvent(ctx, audit.Alter, id, reason)); err != nil {
 			return err
 		}
@@ -398,7 +402,11 @@ func (s *Service) ImportAlerts(ctx context.Context, body io.Reader, opts ImportO
 	}
 	now := s.clock()
 	res := &AlertImport{ImportID: newID(), Kind: sum.Kind, Records: sum.Records, Warnings: sum.Warnings, WarningCount: sum.WarningCount}
-	err = s.db.Tx(ctx, func(tx *db.Tx) error {
+	// Through the group committer (not db.Tx), so that the index changes
+	// of concurrent writes apply in commit order. A request is bounded
+	// (MaxImportRows, the API body limit), which bounds how long it holds
+	// the committer; clients send large files in batches.
+	err = s.db.Write(ctx, func(tx *db.Tx) error {
 		changes, unchanged, err := s.importChanges(ctx, tx, alerts, res.ImportID, opts.Distribution, p.UserID, now)
 		if err != nil {
 			return err
@@ -429,7 +437,9 @@ func (s *Service) ImportAlerts(ctx context.Context, body io.Reader, opts ImportO
 				return err
 			}
 		}
-		s.onCommit(tx, ops)
+		if err := s.stage(ctx, tx, ops); err != nil {
+			return err
+		}
 		e := audit.New(ctx, audit.Collect, audit.Ref{Type: "alert-import", ID: res.ImportID})
 		e.Reason = "alert-import"
 		if err := s.audit.Append(ctx, tx, e); err != nil {

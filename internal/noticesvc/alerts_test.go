@@ -3,6 +3,8 @@ package noticesvc
 import (
 	"context"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -279,5 +281,63 @@ func TestBorderRole(t *testing.T) {
 	}
 	if _, err := n.svc.GetAlert(n.as(access.Border), "x"); !errs.Is(err, errs.Permission) {
 		t.Errorf("border via the service: %v", err)
+	}
+}
+
+func TestSnapshotRestart(t *testing.T) {
+	n := newNode(t, "FR-NCB", "FR", nil)
+	file := filepath.Join(t.TempDir(), "notices.snap")
+	open := func() *node {
+		x := &node{agency: n.agency, country: n.country, db: n.db, audit: n.audit, clock: n.clock}
+		svc, err := New(context.Background(), Config{Agency: "FR-NCB", Country: "FR", SnapshotFile: file},
+			Deps{DB: n.db, Audit: n.audit, Hasher: testHasher{}, Decider: newDecider(t), Now: n.clock.Now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		x.svc = svc
+		return x
+	}
+	spoc := n.as(access.SPOC)
+	a := must[*Alert](t)(n.svc.CreateAlert(spoc, passport("SNAP1111", Distribution{})))
+	must[*Alert](t)(n.svc.CreateAlert(spoc, passport("SNAP2222", Distribution{})))
+	publish(t, n, Distribution{Scope: notice.ScopeAll})
+
+	s1 := open()
+	if s1.svc.LoadStats().FromSnapshot {
+		t.Fatal("restored from a snapshot that was never written")
+	}
+	if err := s1.svc.WriteSnapshot(); err != nil {
+		t.Fatal(err)
+	}
+	s2 := open()
+	if st := s2.svc.LoadStats(); !st.FromSnapshot || st.Alerts != 2 || st.Notices != 1 {
+		t.Fatalf("restart: %+v", st)
+	}
+	if !docLookup(t, s2, "SNAP1111", "FR").Hit || len(personHits(t, s2, "John Doe", "1980-01-02")) != 1 {
+		t.Fatal("restored index misses")
+	}
+	if _, err := os.Stat(file); !os.IsNotExist(err) {
+		t.Fatalf("the snapshot was not consumed: %v", err)
+	}
+
+	// A change after the snapshot makes it stale: rebuilt from storage.
+	if err := s2.svc.WriteSnapshot(); err != nil {
+		t.Fatal(err)
+	}
+	must[*Alert](t)(n.svc.CancelAlert(spoc, a.ID, "found"))
+	s3 := open()
+	if s3.svc.LoadStats().FromSnapshot || docLookup(t, s3, "SNAP1111", "FR").Hit || !docLookup(t, s3, "SNAP2222", "FR").Hit {
+		t.Fatalf("stale snapshot used: %+v", s3.svc.LoadStats())
+	}
+	// A damaged snapshot is ignored.
+	if err := s3.svc.WriteSnapshot(); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(file)
+	data[len(data)-10] ^= 1
+	os.WriteFile(file, data, 0o600)
+	s4 := open()
+	if s4.svc.LoadStats().FromSnapshot || !docLookup(t, s4, "SNAP2222", "FR").Hit {
+		t.Fatalf("damaged snapshot: %+v", s4.svc.LoadStats())
 	}
 }

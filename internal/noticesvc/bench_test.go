@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -111,11 +112,11 @@ func BenchmarkStartup(b *testing.B) {
 	t0 := time.Now()
 	fillAlerts(b, d, n)
 	b.Logf("stored %d alerts in %v (%s)", n, time.Since(t0).Round(time.Millisecond), d.Dialect())
+	cfg := Config{Agency: "XX-BENCH", Country: "NL", SnapshotFile: filepath.Join(b.TempDir(), "notices.snap")}
 	for b.Loop() {
 		before := heapInUse()
 		cpu0 := cpuTime()
-		s, err := New(context.Background(), Config{Agency: "XX-BENCH", Country: "NL"},
-			Deps{DB: d, Audit: discardAudit{}, Hasher: testHasher{}, Decider: newDecider(b)})
+		s, err := New(context.Background(), cfg, Deps{DB: d, Audit: discardAudit{}, Hasher: testHasher{}, Decider: newDecider(b)})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -131,7 +132,33 @@ func BenchmarkStartup(b *testing.B) {
 		b.ReportMetric(perAlert, "heap-B/alert")
 		b.Logf("%d alerts: start-up %v wall, %v CPU; heap %.1f B/alert; %s", n, st.Duration.Round(time.Millisecond),
 			cpu.Round(time.Millisecond), perAlert, st.Index)
-		runtime.KeepAlive(s)
+
+		// A restart from the snapshot written at shutdown.
+		t0 := time.Now()
+		if err := s.WriteSnapshot(); err != nil {
+			b.Fatal(err)
+		}
+		write := time.Since(t0)
+		fi, err := os.Stat(cfg.SnapshotFile)
+		if err != nil {
+			b.Fatal(err)
+		}
+		s = nil
+		cpu0 = cpuTime()
+		s2, err := New(context.Background(), cfg, Deps{DB: d, Audit: discardAudit{}, Hasher: testHasher{}, Decider: newDecider(b)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		cpu = cpuTime() - cpu0
+		st2 := s2.LoadStats()
+		if !st2.FromSnapshot {
+			b.Fatal("the restart did not use the snapshot")
+		}
+		b.ReportMetric(st2.Duration.Seconds(), "restore-s")
+		b.ReportMetric(cpu.Seconds(), "restore-cpu-s")
+		b.Logf("snapshot: written in %v, %.1f B/alert; restart from it %v wall, %v CPU", write.Round(time.Millisecond),
+			float64(fi.Size())/float64(n), st2.Duration.Round(time.Millisecond), cpu.Round(time.Millisecond))
+		runtime.KeepAlive(s2)
 	}
 }
 

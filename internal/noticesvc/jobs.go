@@ -103,7 +103,9 @@ func (s *Service) expire(ctx context.Context, id string, now time.Time) error {
 		if err := updateNotice(ctx, tx, r, r.version-1); err != nil {
 			return err
 		}
-		s.onCommit(tx, &indexOps{removeNotice: []string{id}})
+		if err := s.stage(ctx, tx, &indexOps{removeNotice: []string{id}}); err != nil {
+			return err
+		}
 		e := noticeEvent(ctx, audit.Alter, id, "notice-expired")
 		e.ActorID, e.ActorName = "system", "notice-expiry-job"
 		return s.audit.Append(ctx, tx, e)

@@ -182,7 +182,9 @@ func (s *Service) mutate(ctx context.Context, id string, roles []access.Role, fn
 		if err := s.propagateNotice(ctx, tx, r, now); err != nil {
 			return err
 		}
-		s.onCommit(tx, &indexOps{addNotices: []notice.Notice{r.n}})
+		if err := s.stage(ctx, tx, &indexOps{addNotices: []notice.Notice{r.n}}); err != nil {
+			return err
+		}
 		out = r.view(now)
 		return nil
 	})

@@ -137,7 +137,9 @@ func (s *Service) receiveNotice(ctx context.Context, tx *db.Tx, sender string, v
 		}
 		kind, reason = audit.Alter, "notice-update-received"
 	}
-	s.onCommit(tx, &indexOps{addNotices: []notice.Notice{r.n}})
+	if err := s.stage(ctx, tx, &indexOps{addNotices: []notice.Notice{r.n}}); err != nil {
+		return err
+	}
 	return s.audit.Append(ctx, tx, noticeEvent(ctx, kind, r.n.ID, reason))
 }
 
@@ -245,7 +247,9 @@ func (s *Service) receiveNoticeCancel(ctx context.Context, tx *db.Tx, sender str
 			return err
 		}
 	}
-	s.onCommit(tx, ops)
+	if err := s.stage(ctx, tx, ops); err != nil {
+		return err
+	}
 	return nil
 }
 
@@ -290,7 +294,9 @@ func (s *Service) receiveAlerts(ctx context.Context, tx *db.Tx, sender string, a
 		}
 		ids = append(ids, r.id)
 	}
-	s.onCommit(tx, ops)
+	if err := s.stage(ctx, tx, ops); err != nil {
+		return err
+	}
 	return s.appendChunked(ctx, tx, audit.Collect, "alert", "alert-received", ids)
 }
 
@@ -321,6 +327,8 @@ func (s *Service) receiveAlertCancel(ctx context.Context, tx *db.Tx, sender stri
 		}
 		ids = append(ids, r.id)
 	}
-	s.onCommit(tx, ops)
+	if err := s.stage(ctx, tx, ops); err != nil {
+		return err
+	}
 	return s.appendChunked(ctx, tx, audit.Alter, "alert", "alert-cancel-received", ids)
 }

@@ -18,6 +18,9 @@ import "github.com/liaison-project/liaison/internal/db"
 //     to the border index when one of them is cancelled. ident is the
 //     alert's identity among this node's own alerts (its keys, or empty for
 //     object alerts): importing the same document twice updates it.
+//   - notice_alert_generation: a counter every transaction that changes
+//     alerts increments, so that a snapshot of the border index can be
+//     recognised as current at start-up (see snapshot.go).
 //   - notice_sends: what was sent to which partner (or withheld, and why),
 //     per notice, alert or alert import, with the federation message id
 //     whose delivery receipt is the partner's acknowledgement.
@@ -114,4 +117,6 @@ var Schema = db.Schema{Component: "notice", Steps: []db.Migration{
 		withheld TEXT NOT NULL,
 		at BIGINT NOT NULL)`},
 	{SQL: `CREATE INDEX notice_sends_subject ON notice_sends (subject_type, subject_id, id)`},
+	{SQL: `CREATE TABLE notice_alert_generation (id INTEGER PRIMARY KEY, generation BIGINT NOT NULL)`},
+	{SQL: `INSERT INTO notice_alert_generation (id, generation) VALUES (1, 0)`},
 }}

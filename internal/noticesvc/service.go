@@ -49,6 +49,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -84,7 +85,7 @@ type Hasher interface {
 const (
 	DefaultJobInterval   = time.Hour
 	DefaultLegalBasis    = "INTERPOL Rules on the Processing of Data; national law on international police cooperation"
-	DefaultImportRows    = 1_000_000 // rows in one import request (the API body limit usually bounds it first)
+	DefaultImportRows    = 100_000 // rows in one import request; the CLI sends 10,000 per request
 	DefaultAlertsPerSend = 2_000     // alerts in one federation message
 )
 
@@ -101,6 +102,10 @@ type Config struct {
 	MaxImportRows int
 	// AlertsPerSend bounds the alerts in one federation message.
 	AlertsPerSend int
+	// SnapshotFile, when set, is where WriteSnapshot saves the border
+	// index at shutdown and where New restores it from, if storage has not
+	// changed since, instead of rebuilding it from every stored alert.
+	SnapshotFile string
 }
 
 func (c *Config) withDefaults() error {
@@ -151,14 +156,20 @@ type Service struct {
 
 	index *lookup.Index
 	load  LoadStats
+
+	// genMu orders index updates with snapshots; applied is the alert
+	// generation the index reflects.
+	genMu   sync.Mutex
+	applied int64
 }
 
 // LoadStats describes the rebuild of the lookup index at start-up.
 type LoadStats struct {
-	Alerts   int           `json:"alerts"`   // active alerts indexed
-	Notices  int           `json:"notices"`  // notices in circulation indexed
-	Duration time.Duration `json:"duration"` // reading storage and building the index
-	Index    lookup.Stats  `json:"index"`
+	Alerts       int           `json:"alerts"`       // active alerts in storage
+	Notices      int           `json:"notices"`      // notices in circulation indexed
+	Duration     time.Duration `json:"duration"`     // reading storage (or the snapshot) and building the index
+	FromSnapshot bool          `json:"fromSnapshot"` // the alerts came from the snapshot file
+	Index        lookup.Stats  `json:"index"`
 }
 
 // New opens the service: it rebuilds the lookup index from storage (see
@@ -199,7 +210,8 @@ func (s *Service) LoadStats() LoadStats { return s.load }
 // IndexStats reports the lookup index's current sizes.
 func (s *Service) IndexStats() lookup.Stats { return s.index.Stats() }
 
-// loadIndex builds the lookup index from the stored active alerts and the
+// loadIndex builds the lookup index from the snapshot file, when it
+// matches storage, or from the stored active alerts; then it adds the
 // notices in circulation.
 func (s *Service) loadIndex(ctx context.Context) error {
 	start := time.Now()
@@ -207,29 +219,16 @@ func (s *Service) loadIndex(ctx context.Context) error {
 	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM alerts WHERE state = ?`, AlertActive).Scan(&count); err != nil {
 		return fmt.Errorf("count alerts: %w", err)
 	}
-	x := lookup.New(lookup.Options{ExpectedAlerts: count})
-	rows, err := s.db.QueryContext(ctx, `SELECT `+alertIndexColumns+` FROM alerts WHERE state = ?`, AlertActive)
+	gen, err := generation(ctx, s.db)
 	if err != nil {
-		return fmt.Errorf("read alerts: %w", err)
+		return err
 	}
-	alerts := 0
-	for rows.Next() {
-		a, err := scanIndexAlert(rows)
-		if err != nil {
-			rows.Close()
+	x, fromSnapshot := s.restoreSnapshot(gen, count)
+	if x == nil {
+		if x, err = s.indexFromStorage(ctx, count); err != nil {
 			return err
 		}
-		if err := addAlert(x, a); err != nil {
-			rows.Close()
-			return fmt.Errorf("index stored alert: %w", err)
-		}
-		alerts++
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read alerts: %w", err)
-	}
-	x.Compact()
 	now := s.now()
 	ids, err := s.noticeIDs(ctx, 0, `state IN (?, ?)`, stateArgs(circulating)...)
 	if err != nil {
@@ -248,7 +247,31 @@ func (s *Service) loadIndex(ctx context.Context) error {
 			notices++
 		}
 	}
-	s.index = x
-	s.load = LoadStats{Alerts: alerts, Notices: notices, Duration: time.Since(start), Index: x.Stats()}
+	s.index, s.applied = x, gen
+	s.load = LoadStats{Alerts: count, Notices: notices, Duration: time.Since(start), FromSnapshot: fromSnapshot, Index: x.Stats()}
 	return nil
+}
+
+// indexFromStorage indexes every stored active alert.
+func (s *Service) indexFromStorage(ctx context.Context, count int) (*lookup.Index, error) {
+	x := lookup.New(lookup.Options{ExpectedAlerts: count})
+	rows, err := s.db.QueryContext(ctx, `SELECT `+alertIndexColumns+` FROM alerts WHERE state = ?`, AlertActive)
+	if err != nil {
+		return nil, fmt.Errorf("read alerts: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		a, err := scanIndexAlert(rows)
+		if err != nil {
+			return nil, err
+		}
+		if err := addAlert(x, a); err != nil {
+			return nil, fmt.Errorf("index stored alert: %w", err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read alerts: %w", err)
+	}
+	x.Compact()
+	return x, nil
 }

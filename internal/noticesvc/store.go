@@ -446,32 +446,53 @@ type indexOps struct {
 	removeNotice []string
 }
 
-func (s *Service) onCommit(tx *db.Tx, ops *indexOps) {
-	tx.OnCommit(func() {
-		now := s.now()
-		for _, k := range ops.removeKeys {
-			if err := s.index.Remove(alertForKey(k)); err != nil {
-				s.log.Error("remove alert key from the lookup index", "error", err.Error())
-			}
+// stage bumps the alert generation when ops change alerts, and applies
+// ops to the index once tx commits. Writes go through the group committer,
+// which runs the post-commit functions in commit order, so the index sees
+// changes in the order storage does.
+func (s *Service) stage(ctx context.Context, tx *db.Tx, ops *indexOps) error {
+	gen := int64(-1)
+	if len(ops.addAlerts)+len(ops.removeKeys) > 0 {
+		var err error
+		if gen, err = bumpGeneration(ctx, tx); err != nil {
+			return err
 		}
-		for _, a := range ops.addAlerts {
-			if err := addAlert(s.index, a); err != nil {
-				s.log.Error("add alert to the lookup index", "error", err.Error())
-			}
+	}
+	tx.OnCommit(func() { s.apply(ops, gen) })
+	return nil
+}
+
+// apply changes the index; gen is the alert generation the change
+// committed as, or -1 when it changed no alert.
+func (s *Service) apply(ops *indexOps, gen int64) {
+	s.genMu.Lock()
+	defer s.genMu.Unlock()
+	now := s.now()
+	for _, k := range ops.removeKeys {
+		if err := s.index.Remove(alertForKey(k)); err != nil {
+			s.log.Error("remove alert key from the lookup index", "error", err.Error())
 		}
-		for _, id := range ops.removeNotice {
-			s.index.RemoveNotice(id)
+	}
+	for _, a := range ops.addAlerts {
+		if err := addAlert(s.index, a); err != nil {
+			s.log.Error("add alert to the lookup index", "error", err.Error())
 		}
-		for _, n := range ops.addNotices {
-			if !n.Active(now) {
-				s.index.RemoveNotice(n.ID)
-				continue
-			}
-			if err := s.index.AddNotice(n, now); err != nil {
-				s.log.Error("add notice to the lookup index", "error", err.Error())
-			}
+	}
+	for _, id := range ops.removeNotice {
+		s.index.RemoveNotice(id)
+	}
+	for _, n := range ops.addNotices {
+		if !n.Active(now) {
+			s.index.RemoveNotice(n.ID)
+			continue
 		}
-	})
+		if err := s.index.AddNotice(n, now); err != nil {
+			s.log.Error("add notice to the lookup index", "error", err.Error())
+		}
+	}
+	if gen >= 0 {
+		s.applied = gen
+	}
 }
 
 // stageAlert records the index change from old (nil for a new alert) to
