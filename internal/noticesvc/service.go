@@ -86,7 +86,7 @@ const (
 	DefaultJobInterval   = time.Hour
 	DefaultLegalBasis    = "INTERPOL Rules on the Processing of Data; national law on international police cooperation"
 	DefaultImportRows    = 100_000 // rows in one import request; the CLI sends 10,000 per request
-	DefaultAlertsPerSend = 2_000     // alerts in one federation message
+	DefaultAlertsPerSend = 2_000   // alerts in one federation message
 )
 
 // Config configures the service. Agency and Country are the node's.
