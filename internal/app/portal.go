@@ -18,7 +18,10 @@ import (
 	"github.com/liaison-project/liaison/internal/audit"
 	"github.com/liaison-project/liaison/internal/auth"
 	"github.com/liaison-project/liaison/internal/errs"
+	"github.com/liaison-project/liaison/internal/federation"
 	"github.com/liaison-project/liaison/internal/httpx"
+	"github.com/liaison-project/liaison/internal/noticesvc"
+	"github.com/liaison-project/liaison/internal/record"
 	"github.com/liaison-project/liaison/internal/web"
 )
 
@@ -46,6 +49,28 @@ func (n *Node) portal() http.Handler {
 		panic(fmt.Sprintf("officer portal: %v", err))
 	}
 	return h
+}
+
+// The capability services implement the portal's interfaces as they are,
+// federation's thread listing through portalMessages. When the node runs
+// them, portal() hands them over:
+//
+//	Records: s.records, Messages: portalMessages{s.federation}, Partners: s.federation,
+//	Notices: s.notices, Border: s.notices,
+var (
+	_ web.Records   = (*record.Service)(nil)
+	_ web.Messaging = portalMessages{}
+	_ web.Partners  = (*federation.Service)(nil)
+	_ web.Notices   = (*noticesvc.Service)(nil)
+	_ web.Border    = (*noticesvc.Service)(nil)
+)
+
+// portalMessages lists threads from the newest, the only page the portal
+// shows (federation's cursor type is its own).
+type portalMessages struct{ *federation.Service }
+
+func (m portalMessages) ListThreads(ctx context.Context, limit int) ([]federation.Thread, error) {
+	return m.Service.ListThreads(ctx, nil, limit)
 }
 
 // portalAccounts adds the listings the portal needs to *auth.Service,

@@ -232,11 +232,14 @@ func (b *browser) press(button, want string) {
 	b.do("after "+button, chromedp.WaitVisible(chromedp.CSS(want)))
 }
 
-// swap clicks a button of an htmx form, which replaces part of the page,
-// and waits for the new part to show want.
-func (b *browser) swap(button, want string) {
+// swap clicks a button of an htmx form whose answer replaces the element
+// #target, and waits until the new element shows want (a selector inside
+// it): the old element is marked first, so that it cannot be mistaken for
+// the new one.
+func (b *browser) swap(button, target, want string) {
 	b.t.Helper()
-	b.do("press "+button, chromedp.Click(chromedp.CSS(button)), chromedp.WaitVisible(chromedp.CSS(want)))
+	value(b, "mark "+target, chromedp.Evaluate[bool]("(function(e){ if (e) { e.setAttribute('data-stale', '1'); } return true; })(document.getElementById("+jsString(target)+"))"))
+	b.do("press "+button, chromedp.Click(chromedp.CSS(button)), chromedp.WaitVisible(chromedp.CSS("#"+target+":not([data-stale]) "+want)))
 }
 
 // login logs in through the form and returns where the portal went.

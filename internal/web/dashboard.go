@@ -9,7 +9,7 @@ import (
 	"github.com/liaison-project/liaison/internal/audit"
 	"github.com/liaison-project/liaison/internal/errs"
 	"github.com/liaison-project/liaison/internal/federation"
-	"github.com/liaison-project/liaison/internal/notice"
+	"github.com/liaison-project/liaison/internal/noticesvc"
 )
 
 // dashboardData holds the widgets of a role's dashboard; a nil or false
@@ -22,7 +22,7 @@ type dashboardData struct {
 	Unread       []*federation.Message
 
 	ShowReview      bool
-	ReviewQueue     []notice.Notice
+	ReviewQueue     []noticesvc.Summary
 	ReviewNeedsCase bool
 
 	ShowDeadlines bool
@@ -64,7 +64,7 @@ func (p *Portal) dashboard(w http.ResponseWriter, r *http.Request, s *session) e
 	}
 	if p.cfg.Notices != nil && pr.Is(reviewerRoles...) {
 		d.ShowReview = true
-		q, err := p.cfg.Notices.ListNotices(ctx, NoticeFilter{States: []notice.State{notice.InReview}, Limit: 20})
+		q, _, err := p.cfg.Notices.ListNotices(ctx, noticesvc.NoticeFilter{AwaitingReview: true, Limit: 20})
 		switch {
 		case errs.KindOf(err) == errs.Precondition:
 			d.ReviewNeedsCase = true
@@ -74,17 +74,14 @@ func (p *Portal) dashboard(w http.ResponseWriter, r *http.Request, s *session) e
 			d.ReviewQueue = q
 		}
 	}
-	if p.cfg.Notices != nil && pr.Is(noticeDraftRoles...) && !s.state.justification().Empty() {
+	if p.cfg.Notices != nil && pr.Is(noticeSubmitRoles...) && !s.state.justification().Empty() {
 		d.ShowDeadlines = true
-		ns, err := p.cfg.Notices.ListNotices(ctx, NoticeFilter{States: []notice.State{notice.Published, notice.Updated}, Limit: 200})
+		ns, _, err := p.cfg.Notices.ListNotices(ctx, noticesvc.NoticeFilter{ReassessmentDue: true, Limit: 50})
 		if err != nil {
 			problem("notice deadlines", err)
 		}
-		now := p.cfg.Now()
 		for _, n := range ns {
-			if n.Originator == pr.Agency && n.ReminderDue(now) {
-				d.Deadlines = append(d.Deadlines, deadline{What: "Reassess " + string(n.Type) + " notice " + n.ID, Link: "/notices/" + n.ID, Due: n.ExpiresAt})
-			}
+			d.Deadlines = append(d.Deadlines, deadline{What: "Reassess " + string(n.Type) + " notice " + n.ID, Link: "/notices/" + n.ID, Due: n.ExpiresAt})
 		}
 		slices.SortFunc(d.Deadlines, func(a, b deadline) int { return a.Due.Compare(b.Due) })
 	}

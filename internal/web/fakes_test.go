@@ -1,8 +1,9 @@
 package web_test
 
 import (
-	"bufio"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"net/http"
@@ -16,11 +17,7 @@ import (
 	"github.com/liaison-project/liaison/internal/db"
 	"github.com/liaison-project/liaison/internal/errs"
 	"github.com/liaison-project/liaison/internal/federation"
-	"github.com/liaison-project/liaison/internal/ftm"
-	"github.com/liaison-project/liaison/internal/notice"
-	"github.com/liaison-project/liaison/internal/notice/lookup"
 	"github.com/liaison-project/liaison/internal/policy"
-	"github.com/liaison-project/liaison/internal/record"
 	"github.com/liaison-project/liaison/internal/web"
 )
 
@@ -60,6 +57,12 @@ func (a *auditRec) record(ctx context.Context, kind audit.Kind, reason string, o
 	e.Reason = reason
 	a.add(e)
 	return nil
+}
+
+// HashPersonal implements noticesvc.Hasher with a fixed key.
+func (a *auditRec) HashPersonal(kind, value string) string {
+	h := sha256.Sum256([]byte("test\x00" + kind + "\x00" + value))
+	return "h1:" + hex.EncodeToString(h[:12])
 }
 
 func (a *auditRec) Search(ctx context.Context, f audit.Filter, before uint64, limit int) ([]audit.Entry, error) {
@@ -315,201 +318,13 @@ func (f *fakeFederation) OwnCard(context.Context) (federation.OwnCard, error) {
 	return federation.OwnCard{Fingerprint: "SHA256:5c1d…9e04"}, nil
 }
 
-// fakeRecords holds a few records with names in several scripts.
-type fakeRecords struct {
-	audit   *auditRec
-	mu      sync.Mutex
-	records map[string]*record.Record
-	order   []string
-}
-
-func newFakeRecords(a *auditRec) *fakeRecords {
-	f := &fakeRecords{audit: a, records: map[string]*record.Record{}}
-	env := func(tlp policy.TLP, h policy.Handling, orig string) policy.Envelope {
-		return policy.Envelope{Originator: orig, OriginatorCountry: orig[:2], Handling: h, TLP: tlp, SourceReliability: policy.SourceB,
-			InformationReliability: policy.Info2, Purpose: policy.PurposeCriminalInvestigation, LegalBasis: "Police Data Act, s. 9",
-			ReviewDate: time.Now().AddDate(3, 0, 0).UTC(), CaseRef: "NL-2026-0042"}
-	}
-	person := func(id, name, birth, nat, passport string) ftm.Entity {
-		p := map[string][]string{"name": {name}, "birthDate": {birth}, "nationality": {nat}}
-		if passport != "" {
-			p["passportNumber"] = []string{passport}
-		}
-		return ftm.Entity{ID: id, Schema: "Person", Properties: p}
-	}
-	f.put(&record.Record{ID: "0190a1b2-0000-7000-8000-000000000001", Version: 2, State: record.StateActive, Title: "Cash couriers on the A12 corridor",
-		Narrative: "Two couriers moved cash in a car with Ukrainian plates through Utrecht on 3 March.", Assessment: "The couriers probably work for the same network.",
-		CaseRef: "NL-2026-0042", Envelope: env(policy.TLPAmber, policy.H0|policy.H2, "NL-NCB"),
-		Entities: []ftm.Entity{person("p1", "Олександр Коваленко", "1984-05-12", "ua", "FX123456"), person("p2", "أحمد الحسن", "1990-01-30", "ma", ""),
-			{ID: "c1", Schema: "Vehicle", Properties: map[string][]string{"registrationNumber": {"AA1234BB"}, "model": {"Škoda Octavia"}}},
-			{ID: "a1", Schema: "Associate", Properties: map[string][]string{"person": {"p1"}, "associate": {"p2"}, "relationship": {"co-courier"}}}},
-		DataSubjects: map[string]policy.DataSubjectCategory{"p1": policy.CategorySuspect, "p2": policy.CategoryContact}, Assessments: []string{"a1"},
-		CreatedBy: "u-inv", CreatedAt: time.Now().Add(-48 * time.Hour).UTC(), UpdatedAt: time.Now().Add(-2 * time.Hour).UTC()})
-	f.put(&record.Record{ID: "0190a1b2-0000-7000-8000-000000000002", Version: 1, State: record.StateActive, Title: "Passport FX123456 used at Schiphol",
-		Narrative: "The passport was presented at Schiphol on 5 March.", CaseRef: "NL-2026-0042", Envelope: env(policy.TLPRed, policy.H1, "DE-BKA"),
-		Entities:     []ftm.Entity{person("q1", "Oleksandr Kovalenko", "1984-05-12", "ua", "FX123456")},
-		DataSubjects: map[string]policy.DataSubjectCategory{"q1": policy.CategorySuspect},
-		Provenance:   &record.Provenance{From: "DE-BKA", OriginVersion: 1, ReceivedAt: time.Now().Add(-24 * time.Hour)},
-		CreatedAt:    time.Now().Add(-24 * time.Hour).UTC(), UpdatedAt: time.Now().Add(-24 * time.Hour).UTC()})
-	f.records["0190a1b2-0000-7000-8000-000000000002"].Envelope.TLPRecipients = []string{"NL-NCB"}
-	f.records["0190a1b2-0000-7000-8000-000000000002"].Envelope.ReceivedFrom = "DE-BKA"
-	return f
-}
-
-func (f *fakeRecords) put(r *record.Record) {
-	f.records[r.ID] = r
-	f.order = append(f.order, r.ID)
-}
-
-func summary(r *record.Record) record.Summary {
-	return record.Summary{ID: r.ID, Version: r.Version, State: r.State, Title: r.Title, CaseRef: r.CaseRef, Originator: r.Envelope.Originator,
-		TLP: r.Envelope.TLP, Handling: r.Envelope.Handling, ReviewDate: r.Envelope.ReviewDate, EntityCount: len(r.Entities),
-		Copy: r.Envelope.IsCopy(), CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Rule: "allow.originator"}
-}
-
-// matches is a stand-in for the real search: case-insensitive words in the
-// title, narrative or names, including a transliteration of Коваленко.
-func matches(r *record.Record, q record.Query) bool {
-	if q.CaseRef != "" && r.CaseRef != q.CaseRef {
-		return false
-	}
-	if q.Text == "" {
-		return true
-	}
-	hay := strings.ToLower(r.Title + " " + r.Narrative)
-	for _, e := range r.Entities {
-		hay += " " + strings.ToLower(strings.Join(e.Properties["name"], " "))
-	}
-	if strings.Contains(hay, "коваленко") {
-		hay += " kovalenko"
-	}
-	for _, w := range strings.Fields(strings.ToLower(q.Text)) {
-		if !strings.Contains(hay, w) {
-			return false
-		}
-	}
-	return true
-}
-
-func (f *fakeRecords) Search(ctx context.Context, q record.Query) (*record.Result, error) {
-	if err := f.audit.record(ctx, audit.Consult, "record search"); err != nil {
-		return nil, err
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	res := &record.Result{Items: []record.Summary{}}
-	for _, id := range f.order {
-		if r := f.records[id]; r.State == record.StateActive && matches(r, q) {
-			res.Items = append(res.Items, summary(r))
-		}
-	}
-	res.Total = len(res.Items)
-	if q.Facets {
-		res.Facets = &record.Facets{Schema: []record.FacetValue{{Value: "Person", Count: res.Total}}, Originator: []record.FacetValue{{Value: "NL-NCB", Count: 1}, {Value: "DE-BKA", Count: 1}}}
-	}
-	return res, nil
-}
-
-func (f *fakeRecords) get(id string) (*record.Record, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	r, ok := f.records[id]
-	if !ok {
-		return nil, errs.E(errs.NotExist, "id", "no such record")
-	}
-	c := *r
-	return &c, nil
-}
-
-func (f *fakeRecords) Get(ctx context.Context, id string) (*record.Record, policy.Decision, error) {
-	r, err := f.get(id)
-	if err != nil {
-		return nil, policy.Decision{}, err
-	}
-	if err := f.audit.record(ctx, audit.Consult, "record read", audit.Ref{Type: "record", ID: id}); err != nil {
-		return nil, policy.Decision{}, err
-	}
-	return r, policy.Decision{Allowed: true, Rule: "allow.originator"}, nil
-}
-
-func (f *fakeRecords) Versions(ctx context.Context, id string) ([]record.VersionInfo, error) {
-	r, err := f.get(id)
-	if err != nil {
-		return nil, err
-	}
-	out := []record.VersionInfo{{Version: 1, Change: record.ChangeCreate, Actor: "u-inv", At: r.CreatedAt}}
-	if r.Version > 1 {
-		out = append(out, record.VersionInfo{Version: 2, Change: record.ChangeUpdate, Actor: "u-inv", At: r.UpdatedAt})
-	}
-	return out, nil
-}
-
-func (f *fakeRecords) Correlations(ctx context.Context, id string) (*record.Correlations, error) {
-	c := &record.Correlations{RecordID: id}
-	other := map[string]string{"0190a1b2-0000-7000-8000-000000000001": "0190a1b2-0000-7000-8000-000000000002",
-		"0190a1b2-0000-7000-8000-000000000002": "0190a1b2-0000-7000-8000-000000000001"}[id]
-	if o, err := f.get(other); err == nil {
-		c.Identifiers = []record.Correlation{{Kind: "passport", Value: "FX123456", EntityIDs: []string{"p1"},
-			Records: []record.CorrelatedRecord{{ID: o.ID, Title: o.Title, Originator: o.Envelope.Originator, Rule: "allow.originator"}}}}
-	}
-	return c, nil
-}
-
-func (f *fakeRecords) Holders(_ context.Context, id string) ([]record.Holder, error) {
-	if id == "0190a1b2-0000-7000-8000-000000000001" {
-		return []record.Holder{{RecordID: id, Agency: "DE-BKA", Version: 2, UpdatedAt: time.Now().Add(-time.Hour)}}, nil
-	}
-	return nil, nil
-}
-
-func (f *fakeRecords) Create(ctx context.Context, d record.Draft) (*record.Record, error) {
-	if strings.TrimSpace(d.Title) == "" {
-		return nil, errs.E(errs.Invalid, "title", "a title is required")
-	}
-	if d.Envelope.LegalBasis == "" {
-		return nil, errs.E(errs.Invalid, "envelope.legalBasis", "state the legal basis")
-	}
-	f.mu.Lock()
-	id := fmt.Sprintf("0190a1b2-0000-7000-8000-%012d", len(f.order)+1)
-	d.Envelope.Originator, d.Envelope.OriginatorCountry = "NL-NCB", "NL"
-	if d.Envelope.ReviewDate.IsZero() {
-		d.Envelope.ReviewDate = time.Now().AddDate(3, 0, 0).UTC()
-	}
-	r := &record.Record{ID: id, Version: 1, State: record.StateActive, Title: d.Title, Narrative: d.Narrative, Assessment: d.Assessment,
-		CaseRef: d.CaseRef, Entities: d.Entities, DataSubjects: d.DataSubjects, Envelope: d.Envelope, CreatedAt: time.Now().UTC(), UpdatedAt: time.Now().UTC()}
-	f.put(r)
-	f.mu.Unlock()
-	return r, f.audit.record(ctx, audit.Collect, "record created", audit.Ref{Type: "record", ID: id})
-}
-
-func (f *fakeRecords) Import(ctx context.Context, r io.Reader, opts record.ImportOptions, _ func(record.ImportProgress)) (*record.ImportSummary, error) {
-	sum := &record.ImportSummary{}
-	sc := bufio.NewScanner(r)
-	for sc.Scan() {
-		sum.Lines++
-		if strings.TrimSpace(sc.Text()) != "" {
-			sum.Entities++
-		}
-	}
-	sum.Records = 1
-	return sum, f.audit.record(ctx, audit.Collect, "records imported")
-}
-
-func (f *fakeRecords) Withdraw(ctx context.Context, id string) (*record.Record, error) {
-	f.mu.Lock()
-	r, ok := f.records[id]
-	if ok {
-		r.State, r.Version = record.StateWithdrawn, r.Version+1
-	}
-	f.mu.Unlock()
-	if !ok {
-		return nil, errs.E(errs.NotExist, "id", "no such record")
-	}
-	return r, f.audit.record(ctx, audit.Alter, "record withdrawn", audit.Ref{Type: "record", ID: id})
-}
+// fakeSharing stands in for sharing a record with a partner (the record
+// service decides and records the disclosure, federation delivers it),
+// which no service offers yet: it records the disclosure event.
+type fakeSharing struct{ audit *auditRec }
 
 // Share implements web.RecordSharing.
-func (f *fakeRecords) Share(ctx context.Context, id, partner string, purpose policy.Purpose) error {
+func (f fakeSharing) Share(ctx context.Context, id, partner string, purpose policy.Purpose) error {
 	e := audit.New(ctx, audit.Disclose, audit.Ref{Type: "record", ID: id})
 	e.Recipients, e.Purpose = []string{partner}, string(purpose)
 	if access.JustificationFrom(ctx).Empty() {
@@ -519,149 +334,13 @@ func (f *fakeRecords) Share(ctx context.Context, id, partner string, purpose pol
 	return nil
 }
 
-// fakeNotices keeps notices in memory and runs the real lifecycle, the
-// real screening and the real border index of internal/notice.
-type fakeNotices struct {
-	audit   *auditRec
-	index   *lookup.Index
-	mu      sync.Mutex
-	notices map[string]*notice.Notice
-	next    int
-}
-
-func newFakeNotices(a *auditRec) (*fakeNotices, error) {
-	x := lookup.New(lookup.Options{})
-	for _, al := range []notice.Alert{
-		{Kind: notice.TravelDocument, Status: notice.Stolen, DocumentType: notice.Passport, DocumentNumber: "X1234567", Country: "FR", Contact: "NCB Lyon", Reference: "FR-2026-117", Originator: "FR-NCB"},
-		{Kind: notice.Vehicle, Status: notice.Stolen, Plate: "AA1234BB", Country: "UA", Contact: "NCB Kyiv", Reference: "UA-88-2026", Originator: "UA-NCB"},
-	} {
-		if err := al.Normalize(); err != nil {
-			return nil, err
-		}
-		if err := x.Add(al); err != nil {
-			return nil, err
-		}
-	}
-	return &fakeNotices{audit: a, index: x, notices: map[string]*notice.Notice{}}, nil
-}
-
-func (f *fakeNotices) ListNotices(ctx context.Context, flt web.NoticeFilter) ([]notice.Notice, error) {
-	if err := f.audit.record(ctx, audit.Consult, "notice list"); err != nil {
-		return nil, err
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	var out []notice.Notice
-	for _, n := range f.notices {
-		if len(flt.States) == 0 || slices.Contains(flt.States, n.State) {
-			out = append(out, *n)
-		}
-	}
-	slices.SortFunc(out, func(a, b notice.Notice) int { return strings.Compare(a.ID, b.ID) })
-	return out, nil
-}
-
-func (f *fakeNotices) GetNotice(ctx context.Context, id string) (*notice.Notice, error) {
-	if err := f.audit.record(ctx, audit.Consult, "notice read", audit.Ref{Type: "notice", ID: id}); err != nil {
-		return nil, err
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	n, ok := f.notices[id]
-	if !ok {
-		return nil, errs.E(errs.NotExist, "id", "no such notice")
-	}
-	c := *n
-	return &c, nil
-}
-
-func (f *fakeNotices) CreateNotice(ctx context.Context, n notice.Notice) (*notice.Notice, error) {
-	if err := n.Validate(); err != nil {
-		return nil, err
-	}
-	f.mu.Lock()
-	f.next++
-	n.ID, n.State = fmt.Sprintf("N-%04d", f.next), notice.Draft
-	f.notices[n.ID] = &n
-	f.mu.Unlock()
-	return &n, f.audit.record(ctx, audit.Collect, "notice drafted", audit.Ref{Type: "notice", ID: n.ID})
-}
-
-func (f *fakeNotices) change(ctx context.Context, id string, kind audit.Kind, reason string, fn func(p access.Principal, n *notice.Notice) error) (*notice.Notice, error) {
-	p, _ := access.From(ctx)
-	f.mu.Lock()
-	n, ok := f.notices[id]
-	if !ok {
-		f.mu.Unlock()
-		return nil, errs.E(errs.NotExist, "id", "no such notice")
-	}
-	work := *n
-	err := fn(p, &work)
-	if err == nil {
-		*n = work
-		if n.Active(time.Now()) {
-			err = f.index.AddNotice(*n, time.Now())
-		}
-	}
-	f.mu.Unlock()
-	if err != nil {
-		return nil, err
-	}
-	return &work, f.audit.record(ctx, kind, reason, audit.Ref{Type: "notice", ID: id})
-}
-
-func (f *fakeNotices) SubmitNotice(ctx context.Context, id string) (*notice.Notice, error) {
-	return f.change(ctx, id, audit.Alter, "notice submitted", func(p access.Principal, n *notice.Notice) error {
-		return n.Submit(p, time.Now(), nil)
-	})
-}
-
-func (f *fakeNotices) DecideNotice(ctx context.Context, id string, d notice.Decision) (*notice.Notice, error) {
-	return f.change(ctx, id, audit.Alter, "notice "+string(d.Outcome), func(p access.Principal, n *notice.Notice) error {
-		return n.Decide(p, d, time.Now())
-	})
-}
-
-// fakeBorder answers from the notices' border index and audits each check.
-type fakeBorder struct{ n *fakeNotices }
-
-func (b fakeBorder) lookup(ctx context.Context, what string) error {
-	return b.n.audit.record(ctx, audit.Consult, "border lookup "+what)
-}
-
-func (b fakeBorder) LookupDocument(ctx context.Context, number, country string) (lookup.Hit, bool, error) {
-	if err := b.lookup(ctx, "document"); err != nil {
-		return lookup.Hit{}, false, err
-	}
-	return b.n.index.Document(number, country)
-}
-
-func (b fakeBorder) LookupPlate(ctx context.Context, plate, country string) (lookup.Hit, bool, error) {
-	if err := b.lookup(ctx, "plate"); err != nil {
-		return lookup.Hit{}, false, err
-	}
-	return b.n.index.Plate(plate, country)
-}
-
-func (b fakeBorder) LookupVIN(ctx context.Context, vin string) (lookup.Hit, bool, error) {
-	if err := b.lookup(ctx, "vin"); err != nil {
-		return lookup.Hit{}, false, err
-	}
-	return b.n.index.VIN(vin)
-}
-
-func (b fakeBorder) LookupPerson(ctx context.Context, name, birth string) ([]lookup.PersonHit, error) {
-	if err := b.lookup(ctx, "person"); err != nil {
-		return nil, err
-	}
-	return b.n.index.Person(name, birth)
-}
-
 // fakeMatching answers hit for one passport at DE-BKA, no hit elsewhere,
 // and unavailable for a partner without a current table.
 type fakeMatching struct{ audit *auditRec }
 
-func (fakeMatching) Types() []string { return []string{"passport", "id-number", "phone", "email", "iban", "plate", "vin", "person"} }
+func (fakeMatching) Types() []string {
+	return []string{"passport", "id-number", "phone", "email", "iban", "plate", "vin", "person"}
+}
 
 func (m fakeMatching) Query(ctx context.Context, q web.MatchQuery) ([]web.MatchResult, error) {
 	if err := m.audit.record(ctx, audit.Consult, "hit/no-hit query "+q.Type); err != nil {

@@ -115,7 +115,7 @@ func TestNodePortal(t *testing.T) {
 	b.setCase("DPO-2026-07", "quarterly lawfulness check of portal logins")
 	b.must("main h1", "Audit log") // back where the officer was
 	b.fill(map[string]string{"#au-kind": "login"})
-	b.swap("form[action='/audit/search'] button[type=submit]", "#results table")
+	b.swap("form[action='/audit/search'] button[type=submit]", "results", "table")
 	b.must("#results", "admin")
 	b.must("#results", "dpo1")
 	b.must(".casebar", "DPO-2026-07")
@@ -123,7 +123,7 @@ func TestNodePortal(t *testing.T) {
 
 	// The search itself is audited, with the DPO's case.
 	b.fill(map[string]string{"#au-kind": "consult", "#au-case": "DPO-2026-07"})
-	b.swap("form[action='/audit/search'] button[type=submit]", "#results td")
+	b.swap("form[action='/audit/search'] button[type=submit]", "results", "td")
 	b.must("#results", "audit search")
 	b.press("form[action='/audit/verify'] button", ".flash")
 	b.must(".flash", "Verified")

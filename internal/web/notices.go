@@ -2,23 +2,23 @@ package web
 
 import (
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/liaison-project/liaison/internal/errs"
 	"github.com/liaison-project/liaison/internal/notice"
+	"github.com/liaison-project/liaison/internal/noticesvc"
 )
 
 type noticesData struct {
 	Heading  string
-	Notices  []notice.Notice
+	Notices  []noticesvc.Summary
 	CanDraft bool
 	Review   bool
 }
 
 func (p *Portal) noticesPage(w http.ResponseWriter, r *http.Request, s *session) error {
-	ns, err := p.cfg.Notices.ListNotices(r.Context(), NoticeFilter{Limit: listLimit})
+	ns, _, err := p.cfg.Notices.ListNotices(r.Context(), noticesvc.NoticeFilter{Limit: listLimit})
 	if err != nil {
 		return err
 	}
@@ -27,24 +27,23 @@ func (p *Portal) noticesPage(w http.ResponseWriter, r *http.Request, s *session)
 	return nil
 }
 
+// reviewQueue lists the notices waiting for review, and diffusions
+// circulated before theirs.
 func (p *Portal) reviewQueue(w http.ResponseWriter, r *http.Request, s *session) error {
-	ns, err := p.cfg.Notices.ListNotices(r.Context(), NoticeFilter{States: []notice.State{notice.InReview, notice.Published, notice.Updated}, Limit: listLimit})
+	ns, _, err := p.cfg.Notices.ListNotices(r.Context(), noticesvc.NoticeFilter{AwaitingReview: true, Limit: listLimit})
 	if err != nil {
 		return err
 	}
-	// Notices waiting for review, and diffusions circulated without one.
-	queue := slices.DeleteFunc(ns, func(n notice.Notice) bool { return !n.AwaitingReview() })
 	p.render(w, r, http.StatusOK, "notices", s.page("Review queue", "review",
-		noticesData{Heading: "Review queue", Notices: queue, Review: true}), "")
+		noticesData{Heading: "Review queue", Notices: ns, Review: true}), "")
 	return nil
 }
 
 type noticeData struct {
-	Notice    *notice.Notice
+	Notice    *noticesvc.Notice
 	CanSubmit bool
 	CanDecide bool
-	Blocking  []notice.Flag
-	Warnings  []notice.Flag
+	Blocking  []noticesvc.Flag
 }
 
 func (p *Portal) noticePage(w http.ResponseWriter, r *http.Request, s *session) error {
@@ -57,16 +56,14 @@ func (p *Portal) renderNotice(w http.ResponseWriter, r *http.Request, s *session
 		return err
 	}
 	d := noticeData{Notice: n,
-		CanSubmit: p.can(s.principal, "POST /notices/{id}/submit") && n.Originator == s.principal.Agency && (n.State == notice.Draft || n.State == ""),
-		CanDecide: p.can(s.principal, "POST /notices/{id}/decide") && n.AwaitingReview()}
+		CanSubmit: p.can(s.principal, "POST /notices/{id}/submit") && n.Originator == s.principal.Agency && n.State == notice.Draft,
+		CanDecide: p.can(s.principal, "POST /notices/{id}/decide") && n.AwaitingReview}
 	for _, f := range n.Flags {
 		if f.Severity == notice.Block {
 			d.Blocking = append(d.Blocking, f)
-		} else {
-			d.Warnings = append(d.Warnings, f)
 		}
 	}
-	title := strings.TrimSpace(n.Forename + " " + n.Name)
+	title := strings.TrimSpace(n.Subject.Forename + " " + n.Subject.Name)
 	if title == "" {
 		title = "Notice " + n.ID
 	}
@@ -99,9 +96,9 @@ func (p *Portal) noticeSubmit(w http.ResponseWriter, r *http.Request, s *session
 // every blocking flag and give reasons, which the notice service enforces.
 func (p *Portal) noticeDecide(w http.ResponseWriter, r *http.Request, s *session) error {
 	id := r.PathValue("id")
-	d := notice.Decision{Outcome: notice.Outcome(r.PostFormValue("outcome")), Reasons: strings.TrimSpace(r.PostFormValue("reasons")),
+	req := noticesvc.DecisionRequest{Outcome: notice.Outcome(r.PostFormValue("outcome")), Reasons: strings.TrimSpace(r.PostFormValue("reasons")),
 		Acknowledged: r.PostForm["ack"], ExtraditionWillBeSought: r.PostFormValue("extradition") == "on"}
-	n, err := p.cfg.Notices.DecideNotice(r.Context(), id, d)
+	n, err := p.cfg.Notices.DecideNotice(r.Context(), id, req)
 	if err != nil {
 		if !userError(err) {
 			return err
@@ -141,10 +138,10 @@ func (p *Portal) noticeCreate(w http.ResponseWriter, r *http.Request, s *session
 		Category: v("category"), ChargeCountry: v("chargeCountry"), ChargeText: v("chargeText"), ChargeTranslation: v("chargeTranslation"),
 		MaxPenalty: v("maxPenalty"), Facts: v("facts"), Contact: v("contact"), Scope: v("scope"), Agencies: v("agencies"),
 		Diffusion: v("diffusion") == "on", Extradition: v("extradition") == "on", Refugee: v("refugee") == "on"}
-	n, err := noticeOf(f, s.principal.Agency)
+	d, err := draftOfNotice(f)
 	if err == nil {
-		var created *notice.Notice
-		if created, err = p.cfg.Notices.CreateNotice(r.Context(), n); err == nil {
+		var created *noticesvc.Notice
+		if created, err = p.cfg.Notices.CreateNotice(r.Context(), d); err == nil {
 			http.Redirect(w, r, "/notices/"+created.ID, http.StatusSeeOther)
 			return nil
 		}
@@ -155,36 +152,29 @@ func (p *Portal) noticeCreate(w http.ResponseWriter, r *http.Request, s *session
 	return p.renderNoticeForm(w, r, s, formStatus, f, err)
 }
 
-// noticeOf turns the form into a notice; the service validates it.
-func noticeOf(f noticeForm, agency string) (notice.Notice, error) {
-	n := notice.Notice{Type: notice.Type(f.Type), Diffusion: f.Diffusion, Name: f.Name, Forename: f.Forename, Sex: notice.Sex(f.Sex),
-		PlaceOfBirth: f.PlaceOfBirth, CountryOfBirth: strings.ToUpper(f.CountryOfBirth), DistinguishingMarks: f.Marks,
-		Category: notice.Category(f.Category), RefugeeStatus: f.Refugee, Facts: f.Facts, ExtraditionWillBeSought: f.Extradition,
-		Originator: agency, Contact: f.Contact,
-		Distribution: notice.Distribution{Scope: notice.Scope(f.Scope)}}
-	if f.DateOfBirth != "" {
-		d, err := notice.ParsePartialDate(f.DateOfBirth)
-		if err != nil {
-			return n, err
-		}
-		n.DateOfBirth = d
-	}
+// draftOfNotice turns the form into a draft; the service validates it.
+func draftOfNotice(f noticeForm) (noticesvc.Draft, error) {
+	d := noticesvc.Draft{Type: notice.Type(f.Type), Diffusion: f.Diffusion,
+		Subject: noticesvc.Subject{Name: f.Name, Forename: f.Forename, DateOfBirth: f.DateOfBirth, Sex: f.Sex,
+			PlaceOfBirth: f.PlaceOfBirth, CountryOfBirth: strings.ToUpper(f.CountryOfBirth), DistinguishingMarks: f.Marks, RefugeeStatus: f.Refugee},
+		Category: notice.Category(f.Category), Facts: f.Facts, ExtraditionWillBeSought: f.Extradition, Contact: f.Contact,
+		Distribution: noticesvc.Distribution{Scope: notice.Scope(f.Scope)}}
 	for _, c := range splitList(f.Nationalities) {
-		n.Nationalities = append(n.Nationalities, strings.ToUpper(c))
+		d.Subject.Nationalities = append(d.Subject.Nationalities, strings.ToUpper(c))
 	}
-	if n.Distribution.Scope == notice.ScopeAgencies {
-		n.Distribution.Agencies = splitList(f.Agencies)
+	if d.Distribution.Scope == notice.ScopeAgencies {
+		d.Distribution.Agencies = splitList(f.Agencies)
 	}
 	if f.ChargeText != "" {
-		c := notice.Charge{IssuingCountry: strings.ToUpper(f.ChargeCountry), Text: f.ChargeText, Translation: f.ChargeTranslation}
+		c := noticesvc.Charge{IssuingCountry: strings.ToUpper(f.ChargeCountry), Text: f.ChargeText, Translation: f.ChargeTranslation}
 		if f.MaxPenalty != "" {
 			months, err := strconv.Atoi(f.MaxPenalty)
 			if err != nil || months < 0 {
-				return n, errs.E(errs.Invalid, "charges[0].maxPenaltyMonths", "the maximum penalty is a number of months")
+				return d, errs.E(errs.Invalid, "charges[0].maxPenaltyMonths", "the maximum penalty is a number of months")
 			}
 			c.MaxPenaltyMonths = months
 		}
-		n.Charges = []notice.Charge{c}
+		d.Charges = []noticesvc.Charge{c}
 	}
-	return n, nil
+	return d, nil
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"github.com/liaison-project/liaison/internal/access"
+	"github.com/liaison-project/liaison/internal/noticesvc"
 	"github.com/liaison-project/liaison/internal/policy"
 )
 
@@ -9,17 +10,18 @@ import (
 // officers from pages that would only refuse them, and shape the
 // navigation.
 var (
-	messageRoles     = []access.Role{access.SPOC, access.Investigator, access.Analyst, access.Prosecutor}
-	recordReadRoles  = policy.ReadRoles()
-	recordWriteRoles = []access.Role{access.SPOC, access.Investigator, access.Analyst}
-	matchRoles       = []access.Role{access.SPOC, access.Investigator, access.Analyst}
-	noticeReadRoles  = []access.Role{access.SPOC, access.Investigator, access.Analyst, access.Prosecutor, access.Reviewer, access.Border}
-	noticeDraftRoles = []access.Role{access.SPOC, access.Investigator, access.Prosecutor}
-	reviewerRoles    = []access.Role{access.Reviewer}
-	borderRoles      = []access.Role{access.Border, access.SPOC}
-	partnerRoles     = []access.Role{access.Admin, access.SPOC}
-	auditRoles       = []access.Role{access.DPO, access.Admin}
-	adminRoles       = []access.Role{access.Admin}
+	messageRoles      = []access.Role{access.SPOC, access.Investigator, access.Analyst, access.Prosecutor}
+	recordReadRoles   = policy.ReadRoles()
+	recordWriteRoles  = []access.Role{access.SPOC, access.Investigator, access.Analyst}
+	matchRoles        = []access.Role{access.SPOC, access.Investigator, access.Analyst}
+	noticeReadRoles   = noticesvc.NoticeReaders // border officers see lookup hits only
+	noticeDraftRoles  = noticesvc.NoticeDrafters
+	noticeSubmitRoles = noticesvc.NoticeWriters
+	reviewerRoles     = noticesvc.NoticeReviewers
+	borderRoles       = noticesvc.LookupRoles
+	partnerRoles      = []access.Role{access.Admin, access.SPOC}
+	auditRoles        = []access.Role{access.DPO, access.Admin}
+	adminRoles        = []access.Role{access.Admin}
 )
 
 // routeTable lists every page. Routes of a capability the node does not
@@ -67,7 +69,7 @@ func (p *Portal) routeTable() []route {
 		{pattern: "GET /notices/new", roles: noticeDraftRoles, section: "notices", enabled: notices, handler: p.noticeNewPage},
 		{pattern: "POST /notices/new", roles: noticeDraftRoles, personal: true, enabled: notices, handler: p.noticeCreate},
 		{pattern: "GET /notices/{id}", roles: noticeReadRoles, personal: true, section: "notices", enabled: notices, handler: p.noticePage},
-		{pattern: "POST /notices/{id}/submit", roles: noticeDraftRoles, personal: true, enabled: notices, handler: p.noticeSubmit},
+		{pattern: "POST /notices/{id}/submit", roles: noticeSubmitRoles, personal: true, enabled: notices, handler: p.noticeSubmit},
 		{pattern: "POST /notices/{id}/decide", roles: reviewerRoles, personal: true, enabled: notices, handler: p.noticeDecide},
 
 		{pattern: "GET /border", roles: borderRoles, nav: "Border check", section: "border", enabled: c.Border != nil, handler: p.borderPage},

@@ -10,8 +10,8 @@ import (
 	"github.com/liaison-project/liaison/internal/audit"
 	"github.com/liaison-project/liaison/internal/auth"
 	"github.com/liaison-project/liaison/internal/federation"
-	"github.com/liaison-project/liaison/internal/notice"
 	"github.com/liaison-project/liaison/internal/notice/lookup"
+	"github.com/liaison-project/liaison/internal/noticesvc"
 	"github.com/liaison-project/liaison/internal/policy"
 	"github.com/liaison-project/liaison/internal/record"
 )
@@ -94,24 +94,19 @@ type RecordSharing interface {
 	Share(ctx context.Context, recordID, partner string, purpose policy.Purpose) error
 }
 
-// NoticeFilter selects notices.
-type NoticeFilter struct {
-	States []notice.State // empty: every state
-	Limit  int
-}
-
 // Notices are INTERPOL-style notices and diffusions with their compliance
-// review.
+// review. *noticesvc.Service implements it.
 type Notices interface {
-	ListNotices(ctx context.Context, f NoticeFilter) ([]notice.Notice, error)
-	GetNotice(ctx context.Context, id string) (*notice.Notice, error)
-	CreateNotice(ctx context.Context, n notice.Notice) (*notice.Notice, error)
-	SubmitNotice(ctx context.Context, id string) (*notice.Notice, error)
-	DecideNotice(ctx context.Context, id string, d notice.Decision) (*notice.Notice, error)
+	ListNotices(ctx context.Context, f noticesvc.NoticeFilter) ([]noticesvc.Summary, string, error)
+	GetNotice(ctx context.Context, id string) (*noticesvc.Notice, error)
+	CreateNotice(ctx context.Context, d noticesvc.Draft) (*noticesvc.Notice, error)
+	SubmitNotice(ctx context.Context, id string) (*noticesvc.Notice, error)
+	DecideNotice(ctx context.Context, id string, req noticesvc.DecisionRequest) (*noticesvc.Notice, error)
 }
 
 // Border answers a border officer's lookups against the alerts and the
 // notices in circulation. Lookups are audited by the implementation.
+// *noticesvc.Service implements it.
 type Border interface {
 	LookupDocument(ctx context.Context, number, country string) (lookup.Hit, bool, error)
 	LookupPlate(ctx context.Context, plate, country string) (lookup.Hit, bool, error)

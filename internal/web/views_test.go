@@ -9,24 +9,69 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"github.com/liaison-project/liaison/internal/access"
 	"github.com/liaison-project/liaison/internal/auth"
+	"github.com/liaison-project/liaison/internal/db"
 	"github.com/liaison-project/liaison/internal/db/dbtest"
+	"github.com/liaison-project/liaison/internal/notice"
+	"github.com/liaison-project/liaison/internal/noticesvc"
+	"github.com/liaison-project/liaison/internal/policy"
+	"github.com/liaison-project/liaison/internal/record"
 	"github.com/liaison-project/liaison/internal/web"
 )
 
-// portalWithFakes serves the portal over TLS with the real auth service
-// (sessions, CSRF, throttling) and the capability fakes, and returns the
-// officers' passwords by username.
+// seedRecords creates two records of case NL-2026-0042 that share a
+// passport number, with names in Cyrillic, Arabic and Latin script, and
+// records that DE-BKA holds a copy of the first.
+func seedRecords(t *testing.T, d *db.DB, rs *record.Service) []string {
+	t.Helper()
+	ctx := access.WithJustification(access.With(context.Background(), access.Principal{UserID: "u-seed", Username: "inv0",
+		Role: access.Investigator, Agency: "NL-NCB", Country: "NL"}), access.Justification{CaseRef: "NL-2026-0042", Text: "seeding the demo case"})
+	envelope := `"envelope":{"handling":["H0","H2"],"tlp":"TLP:AMBER","sourceReliability":"B","informationReliability":2,"purpose":"criminal-investigation","legalBasis":"Police Data Act, s. 9"}`
+	docs := []string{
+		`{"title":"Cash couriers on the A12 corridor","narrative":"Two couriers moved cash in a car with Ukrainian plates through Utrecht on 3 March.","assessment":"The couriers probably work for the same network.","caseRef":"NL-2026-0042",` +
+			`"entities":[{"id":"p1","schema":"Person","properties":{"name":["Олександр Коваленко"],"birthDate":["1984-05-12"],"nationality":["ua"],"passportNumber":["FX123456"]}},` +
+			`{"id":"p2","schema":"Person","properties":{"name":["أحمد الحسن"],"birthDate":["1990-01-30"],"nationality":["ma"]}},` +
+			`{"id":"c1","schema":"Vehicle","properties":{"registrationNumber":["AA1234BB"],"model":["Škoda Octavia"]}},` +
+			`{"id":"a1","schema":"Associate","properties":{"person":["p1"],"associate":["p2"],"relationship":["co-courier"]}}],` +
+			`"dataSubjects":{"p1":"suspect","p2":"contact"},"assessments":["a1"],` + envelope + `}`,
+		`{"title":"Passport FX123456 presented at Schiphol","narrative":"The passport was presented at Schiphol on 5 March.","caseRef":"NL-2026-0042",` +
+			`"entities":[{"id":"q1","schema":"Person","properties":{"name":["Oleksandr Kovalenko"],"birthDate":["1984-05-12"],"passportNumber":["FX123456"]}}],` +
+			`"dataSubjects":{"q1":"suspect"},` + envelope + `}`,
+	}
+	var ids []string
+	for _, doc := range docs {
+		draft, _, err := record.DecodeDraft([]byte(doc), record.Limits{}, true)
+		if err != nil {
+			t.Fatalf("seed draft: %v", err)
+		}
+		r, err := rs.Create(ctx, draft)
+		if err != nil {
+			t.Fatalf("seed record: %v", err)
+		}
+		ids = append(ids, r.ID)
+	}
+	if err := d.Write(ctx, func(tx *db.Tx) error { return record.SetHolder(ctx, tx, ids[0], "DE-BKA", 1, time.Now()) }); err != nil {
+		t.Fatal(err)
+	}
+	return ids
+}
+
+// fakePortal is the portal served over TLS with the real auth service
+// (sessions, CSRF, throttling) and the real notice service (notices,
+// screening, review, alerts and the border index), and fakes for the
+// capabilities not wired into a node yet.
 type fakePortal struct {
 	base    string
 	audit   *auditRec
 	fed     *fakeFederation
-	records *fakeRecords
-	notices *fakeNotices
+	records *record.Service
+	recIDs  []string // the seeded records: the A12 report, the Schiphol report
+	notices *noticesvc.Service
 }
 
 const testPassword = "a long enough passphrase"
@@ -34,7 +79,7 @@ const testPassword = "a long enough passphrase"
 func startFakePortal(t *testing.T) *fakePortal {
 	t.Helper()
 	rec := &auditRec{}
-	d := dbtest.Open(t, auth.Schema)
+	d := dbtest.Open(t, auth.Schema, noticesvc.Schema, record.Schema)
 	sessions := auth.New(auth.Config{Agency: "NL-NCB", Country: "NL"}, d, rec, slog.New(slog.DiscardHandler))
 	ctx := access.With(context.Background(), access.Principal{Username: "setup", Role: access.Admin, Agency: "NL-NCB", Country: "NL"})
 	for _, u := range []struct {
@@ -52,16 +97,36 @@ func startFakePortal(t *testing.T) *fakePortal {
 			t.Fatal(err)
 		}
 	}
-	fp := &fakePortal{audit: rec, fed: newFakeFederation(rec), records: newFakeRecords(rec)}
-	var err error
-	if fp.notices, err = newFakeNotices(rec); err != nil {
+	fp := &fakePortal{audit: rec, fed: newFakeFederation(rec)}
+	decider, err := policy.New(policy.DefaultConfig())
+	if err != nil {
 		t.Fatal(err)
+	}
+	fp.records, err = record.New(record.Config{Agency: "NL-NCB", Country: "NL"}, record.Deps{DB: d, Audit: rec, Hasher: rec, Decider: decider})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fp.recIDs = seedRecords(t, d, fp.records)
+	fp.notices, err = noticesvc.New(context.Background(), noticesvc.Config{Agency: "NL-NCB", Country: "NL"},
+		noticesvc.Deps{DB: d, Audit: rec, Hasher: rec, Decider: decider})
+	if err != nil {
+		t.Fatal(err)
+	}
+	spoc := access.WithJustification(access.With(context.Background(), access.Principal{UserID: "u-spoc", Username: "spoc1",
+		Role: access.SPOC, Agency: "NL-NCB", Country: "NL"}), access.Justification{Text: "alert entry"})
+	for _, a := range []noticesvc.AlertInput{
+		{Kind: notice.TravelDocument, Status: notice.Stolen, DocumentType: notice.Passport, DocumentNumber: "X1234567", Country: "FR", Contact: "NCB Lyon", Reference: "FR-2026-117"},
+		{Kind: notice.Vehicle, Status: notice.Stolen, Plate: "AA1234BB", Country: "UA", Contact: "NCB Kyiv", Reference: "UA-88-2026"},
+	} {
+		if _, err := fp.notices.CreateAlert(spoc, a); err != nil {
+			t.Fatal(err)
+		}
 	}
 	key := make([]byte, 32)
 	rand.Read(key)
 	h, err := web.New(web.Config{Node: web.NodeInfo{Agency: "NL-NCB", Country: "NL", Name: "Netherlands NCB"}, StateKey: key,
-		Sessions: sessions, Audit: rec, Messages: fp.fed, Partners: fp.fed, Records: fp.records, Sharing: fp.records,
-		Notices: fp.notices, Border: fakeBorder{fp.notices}, Matching: fakeMatching{rec}})
+		Sessions: sessions, Audit: rec, Messages: fp.fed, Partners: fp.fed, Records: fp.records, Sharing: fakeSharing{rec},
+		Notices: fp.notices, Border: fp.notices, Matching: fakeMatching{rec}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +137,7 @@ func startFakePortal(t *testing.T) *fakePortal {
 }
 
 // TestPortalViews drives every role's daily work in Chromium against the
-// portal with capability fakes: messages with delivery and read receipts,
+// portal of startFakePortal: messages with delivery and read receipts,
 // record search and the record page, the case network, a hit/no-hit
 // query and its follow-up, drafting, reviewing and publishing a notice, a
 // border lookup, and the DPO seeing an audit event for each.
@@ -123,7 +188,7 @@ func TestPortalViews(t *testing.T) {
 	// Records: search across scripts (htmx), open a record.
 	b.open(base, "/records")
 	b.fill(map[string]string{"#rs-q": "Kovalenko"})
-	b.swap("form[action='/records/search'] button[type=submit]", "#results tbody")
+	b.swap("form[action='/records/search'] button[type=submit]", "results", "tbody")
 	if n := b.count("#results tbody tr"); n != 2 {
 		t.Errorf("search found %d records, want 2", n)
 	}
@@ -131,7 +196,7 @@ func TestPortalViews(t *testing.T) {
 		t.Error("the searched name is in the URL")
 	}
 	b.screenshot("records-search")
-	b.press("#results tbody a", "main h1")
+	b.press("#results tbody a[href='/records/"+fp.recIDs[0]+"']", "main h1")
 	b.must("main h1", "Cash couriers")
 	b.must(".envelope", "TLP:AMBER")
 	b.must(".envelope", "H2")
@@ -162,7 +227,7 @@ func TestPortalViews(t *testing.T) {
 
 	// Draft and submit a red notice whose charge raises a blocking flag.
 	b.open(base, "/notices/new")
-	b.fill(map[string]string{"#n-forename": "Oleksandr", "#n-name": "KOVALENKO", "#n-dob": "1984/05/12", "#n-nat": "UA",
+	b.fill(map[string]string{"#n-forename": "Oleksandr", "#n-name": "KOVALENKO", "#n-dob": "1984-05-12", "#n-nat": "UA",
 		"#n-cc": "NL", "#n-ct": "Armed robbery, and organising an unauthorised protest", "#n-pen": "144",
 		"#n-facts": "Armed robbery of a cash transport in Utrecht on 3 March 2026.", "input[name=extradition]": "on",
 		"#n-contact": "NCB The Hague"})
@@ -180,7 +245,7 @@ func TestPortalViews(t *testing.T) {
 	b.must("main h1", "State your case")
 	b.setCase("REVIEW-2026-031", "compliance review of notices before publication")
 	b.must("main h1", "Review queue")
-	b.must("tbody", "art3.political")
+	b.must("tbody", "2 blocking")
 	b.screenshot("review-queue")
 	b.press("tbody a", "main h1")
 	b.screenshot("notice-review")
@@ -223,9 +288,9 @@ func TestPortalViews(t *testing.T) {
 	b.press("form[action='/audit/search'] button[type=submit]", "main h1")
 	b.setCase("DPO-2026-07", "lawfulness check")
 	b.fill(map[string]string{"#au-kind": ""})
-	b.swap("form[action='/audit/search'] button[type=submit]", "#results tbody")
-	for _, want := range []string{"message opened", "message sent", "record search", "record read", "hit/no-hit query passport",
-		"notice submitted", "notice approve", "border lookup document", "border lookup person", "NL-2026-0042", "REVIEW-2026-031", "border check, Schiphol"} {
+	b.swap("form[action='/audit/search'] button[type=submit]", "results", "tbody")
+	for _, want := range []string{"message opened", "message sent", "search", "allow.originator", "hit/no-hit query passport",
+		"notice-created", "notice-submitted", "notice-approved", "lookup-hit", "lookup-miss", "NL-2026-0042", "REVIEW-2026-031", "border check, Schiphol"} {
 		b.must("#results", want)
 	}
 	b.screenshot("audit-events")

@@ -34,7 +34,7 @@
           elements: elements,
           wheelSensitivity: 0.3,
           minZoom: 0.2,
-          maxZoom: 1.2,
+          maxZoom: 1.5,
           style: [
             { selector: "node", style: {
               "label": "data(label)", "font-size": 11, "color": "#1b1f24", "text-valign": "bottom", "text-margin-y": 4,
@@ -50,7 +50,7 @@
             } },
             { selector: "edge[label = 'holds']", style: { "label": "", "line-style": "dotted", "target-arrow-shape": "none" } }
           ],
-          layout: { name: "cose", animate: false, nodeRepulsion: 9000, idealEdgeLength: 110, padding: 40 }
+          layout: { name: "breadthfirst", roots: "node[kind = 'record']", spacingFactor: 1.4, padding: 30, animate: false }
         });
         cy.on("tap", "node[href]", function (ev) {
           window.location.assign(ev.target.data("href"));
