@@ -114,6 +114,7 @@ func (s *Service) ListAlerts(ctx context.Context, f AlertFilter) ([]*Alert, stri
 	if _, err := officer(ctx, AlertReaders); err != nil {
 		return nil, "", err
 	}
+	f.Limit = pageLimit(f.Limit)
 	where, args := []string{"1 = 1"}, []any{}
 	if f.Kind != "" {
 		if !slices.Contains([]notice.AlertKind{notice.TravelDocument, notice.Vehicle, notice.Object}, f.Kind) {
@@ -284,8 +285,8 @@ func (s *Service) AlertDistribution(ctx context.Context, id string) ([]PartnerSt
 // longer reaches, or to every holder once it is cancelled. It updates
 // r.heldBy, which the caller stores, and returns who was sent something.
 func (s *Service) propagateAlert(ctx context.Context, tx *db.Tx, r *alertRow, now time.Time) ([]string, error) {
-	if r.state != AlertActive && len(r.heldBy) == 0 || r.dist.Scope == "" && len(r.heldBy) == 0 {
-		return nil, nil
+	if len(r.heldBy) == 0 && (r.state != AlertActive || r.dist.Scope == "") {
+		return nil, nil // nobody holds it and nobody is to receive it
 	}
 	partners, err := s.partners(ctx)
 	if err != nil {

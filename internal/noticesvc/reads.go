@@ -11,6 +11,7 @@ import (
 	"github.com/liaison-project/liaison/internal/audit"
 	"github.com/liaison-project/liaison/internal/db"
 	"github.com/liaison-project/liaison/internal/errs"
+	"github.com/liaison-project/liaison/internal/httpx"
 	"github.com/liaison-project/liaison/internal/notice"
 	"github.com/liaison-project/liaison/internal/policy"
 )
@@ -62,6 +63,14 @@ func (s *Service) GetNotice(ctx context.Context, id string) (*Notice, error) {
 	return r.view(now), nil
 }
 
+// pageLimit bounds a list's page size as the API does.
+func pageLimit(n int) int {
+	if n <= 0 {
+		return httpx.DefaultLimit
+	}
+	return min(n, httpx.MaxLimit)
+}
+
 // states lists every lifecycle state.
 var states = []notice.State{notice.Draft, notice.InReview, notice.Refused, notice.Published, notice.Updated,
 	notice.Cancelled, notice.Expired}
@@ -86,6 +95,7 @@ func (s *Service) ListNotices(ctx context.Context, f NoticeFilter) ([]Summary, s
 	if err != nil {
 		return nil, "", err
 	}
+	f.Limit = pageLimit(f.Limit)
 	now := s.clock()
 	where, args := []string{"1 = 1"}, []any{}
 	if f.State != "" {
