@@ -235,3 +235,27 @@ func sharedSample(t *testing.T, name string) []byte {
 	}
 	return data
 }
+
+// Names match across transliterations, as in the records issue.
+func TestPersonLookupAcrossScripts(t *testing.T) {
+	n := newNode(t, "FR-NCB", "FR", nil)
+	spoc := n.as(access.SPOC)
+	d := redDraft("Armed robbery", Distribution{Scope: notice.ScopeAll})
+	d.Subject = Subject{Name: "IVANOV", Forename: "SERGEI", DateOfBirth: "1975-03-04"}
+	nt := must[*Notice](t)(n.svc.CreateNotice(spoc, d))
+	must[*Notice](t)(n.svc.SubmitNotice(spoc, nt.ID))
+	must[*Notice](t)(n.svc.DecideNotice(n.as(access.Reviewer), nt.ID, DecisionRequest{Outcome: notice.Approved,
+		Reasons: "Ordinary-law crime.", ExtraditionWillBeSought: true}))
+	for _, name := range []string{"Сергей Иванов", "Ivanoff Serguei", "Sergej Iwanow"} {
+		hits := personHits(t, n, name, "1975-03-04")
+		if len(hits) != 1 || hits[0].Strength != "strong" {
+			t.Errorf("%s: %+v", name, hits)
+		}
+	}
+	if hits := personHits(t, n, "Сергей Иванов", "1975"); len(hits) != 1 || hits[0].Strength != "weak" {
+		t.Errorf("year only: %+v", hits)
+	}
+	if hits := personHits(t, n, "Сергей Иванов", "1976-03-04"); len(hits) != 0 {
+		t.Errorf("other birth date: %+v", hits)
+	}
+}
