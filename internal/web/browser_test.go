@@ -43,6 +43,7 @@ type browser struct {
 // CI (CI=true), where it fails.
 func newBrowser(t *testing.T) *browser {
 	t.Helper()
+	t.Parallel() // each test has its own browser and servers
 	if _, err := os.Stat(chromiumPath); err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("%s is missing: CI must install Debian's chromium (apt-get install -y chromium)", chromiumPath)

@@ -24,14 +24,15 @@ type discardAudit struct{}
 
 func (discardAudit) Append(context.Context, *db.Tx, audit.Event) error { return nil }
 
-// testPortal serves a portal with the real auth service and one officer
-// of each role (password "a long enough passphrase").
-func testPortal(t *testing.T) *httptest.Server {
+// testPortal serves a portal with the real auth service and an officer
+// "<role>1" of each role given (password "a long enough passphrase").
+func testPortal(t *testing.T, roles ...access.Role) *httptest.Server {
 	t.Helper()
+	t.Parallel()
 	d := dbtest.Open(t, auth.Schema)
 	sessions := auth.New(auth.Config{Agency: "NL-NCB", Country: "NL"}, d, discardAudit{}, slog.New(slog.DiscardHandler))
 	ctx := access.With(context.Background(), access.Principal{Username: "setup", Role: access.Admin})
-	for _, role := range access.Roles {
+	for _, role := range roles {
 		res, err := sessions.CreateUser(ctx, string(role)+"1", "", role)
 		if err != nil {
 			t.Fatal(err)
@@ -94,7 +95,7 @@ func get(t *testing.T, c *http.Client, u string, want int) string {
 }
 
 func TestSecurityHeadersAndCookies(t *testing.T) {
-	srv := testPortal(t)
+	srv := testPortal(t, access.DPO)
 	c := client(t, srv)
 	resp, err := c.PostForm(srv.URL+"/login", url.Values{"username": {"dpo1"}, "password": {"a long enough passphrase"}})
 	if err != nil {
@@ -142,7 +143,7 @@ func TestSecurityHeadersAndCookies(t *testing.T) {
 }
 
 func TestCSRFAndCrossOrigin(t *testing.T) {
-	srv := testPortal(t)
+	srv := testPortal(t, access.Investigator)
 	c := client(t, srv)
 	token := login(t, srv, c, "investigator1")
 	post := func(form url.Values, header map[string]string) int {
@@ -182,7 +183,7 @@ func TestCSRFAndCrossOrigin(t *testing.T) {
 }
 
 func TestStateCookieBoundToSession(t *testing.T) {
-	srv := testPortal(t)
+	srv := testPortal(t, access.Analyst)
 	a, b := client(t, srv), client(t, srv)
 	login(t, srv, a, "analyst1")
 	login(t, srv, b, "analyst1")
@@ -206,7 +207,7 @@ func TestStateCookieBoundToSession(t *testing.T) {
 }
 
 func TestRolesAndNavigation(t *testing.T) {
-	srv := testPortal(t)
+	srv := testPortal(t, access.Border)
 	c := client(t, srv)
 	login(t, srv, c, "border1")
 	get(t, c, srv.URL+"/admin/users", http.StatusNotFound) // no accounts service: not served at all
