@@ -198,10 +198,27 @@ func (b *browser) screenshot(name string) {
 	}
 }
 
-// open navigates to path and waits for the page heading.
+// open navigates to path, waits for the page heading and checks that
+// every form control of the page has a label.
 func (b *browser) open(base, path string) {
 	b.t.Helper()
 	b.do("open "+path, chromedp.Navigate(base+path), chromedp.WaitVisible(chromedp.CSS("main h1")))
+	b.labelled(path)
+}
+
+// unlabelled lists the visible form controls without a label or
+// aria-label, by id or name.
+const unlabelled = `Array.from(document.querySelectorAll("input, select, textarea"))
+  .filter(function (e) { return e.type !== "hidden" && e.type !== "submit" && !e.hidden; })
+  .filter(function (e) { return e.labels.length === 0 && !e.getAttribute("aria-label"); })
+  .map(function (e) { return e.id || e.name; }).join(", ")`
+
+// labelled fails the test if a form control of the page has no label.
+func (b *browser) labelled(where string) {
+	b.t.Helper()
+	if missing := value(b, "labels", chromedp.Evaluate[string](unlabelled)); missing != "" {
+		b.t.Errorf("%s: form controls without a label: %s", where, missing)
+	}
 }
 
 // fill sets form fields (CSS selector → value); selects take the value of

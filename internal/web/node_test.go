@@ -7,7 +7,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/liaison-project/liaison/internal/app"
+	"github.com/liaison-project/liaison/internal/audit"
 )
 
 // startNode initialises a node in a temporary directory and serves it in
@@ -123,6 +126,14 @@ func TestNodePortal(t *testing.T) {
 	b.fill(map[string]string{"#au-kind": "consult", "#au-case": "DPO-2026-07"})
 	b.swap("form[action='/audit/search'] button[type=submit]", "results", "td")
 	b.must("#results", "audit search")
+	// The export for a lawfulness check: JSON lines with the signed
+	// checkpoint and an inclusion proof per event.
+	export := value(b, "export", chromedp.Evaluate[string](`fetch("/audit/export", {method: "POST", body: new URLSearchParams({
+		csrf_token: document.querySelector('meta[name="csrf-token"]').content})}).then(function (r) {
+		return r.text().then(function (body) { return r.headers.get("Content-Disposition") + "\n" + body; }); })`, chromedp.EvalAwaitPromise))
+	if !strings.HasPrefix(export, "attachment") || !strings.Contains(export, audit.ExportFormat) || !strings.Contains(export, `"proof"`) {
+		t.Errorf("the export is not a download of events with proofs: %.300s", export)
+	}
 	b.press("form[action='/audit/verify'] button", ".flash")
 	b.must(".flash", "Verified")
 	b.screenshot("audit-verify")

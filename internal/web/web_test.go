@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/liaison-project/liaison/internal/access"
 	"github.com/liaison-project/liaison/internal/audit"
@@ -216,6 +217,42 @@ func TestRolesAndNavigation(t *testing.T) {
 		t.Error("a border officer's navigation lists the audit log")
 	}
 	get(t, c, srv.URL+"/no-such-page", http.StatusNotFound)
+}
+
+// TestIdleTimeout: a session idle for longer than auth allows ends, and
+// the portal says so on the login page.
+func TestIdleTimeout(t *testing.T) {
+	t.Parallel()
+	d := dbtest.Open(t, auth.Schema)
+	sessions := auth.New(auth.Config{Agency: "NL-NCB", Country: "NL", SessionIdle: 200 * time.Millisecond}, d, discardAudit{}, slog.New(slog.DiscardHandler))
+	ctx := access.With(context.Background(), access.Principal{Username: "setup", Role: access.Admin})
+	res, err := sessions.CreateUser(ctx, "spoc1", "", access.SPOC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sessions.ChangePassword(ctx, res.User.ID, res.Password, "a long enough passphrase"); err != nil {
+		t.Fatal(err)
+	}
+	p, err := New(Config{StateKey: make([]byte, 32), Sessions: sessions})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewTLSServer(p)
+	defer srv.Close()
+	c := client(t, srv)
+	login(t, srv, c, "spoc1")
+	time.Sleep(300 * time.Millisecond)
+	resp, err := c.Get(srv.URL + "/dashboard")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/login?expired=1" {
+		t.Fatalf("idle session: %d %s, want a redirect to /login?expired=1", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if body := get(t, c, srv.URL+"/login?expired=1", http.StatusOK); !strings.Contains(body, "Your session ended") {
+		t.Error("the login page does not say that the session ended")
+	}
 }
 
 func TestSafeNext(t *testing.T) {
