@@ -235,4 +235,3 @@ func TestOpenAPIDocumentMatchesRoutes(t *testing.T) {
 		t.Error("a route outside /api/v1 was accepted")
 	}
 }
-

@@ -81,6 +81,7 @@ func newServices(ctx context.Context, dir string, cfg *config.Config, id *identi
 		Agency: cfg.Agency.ID, Country: cfg.Agency.Country,
 		Retention:      record.RetentionMode(cfg.Records.Retention),
 		MaxCorrelation: cfg.Records.MaxCorrelation,
+		ReviewDefaults: cfg.Records.ReviewDefaults,
 	}, record.Deps{DB: d, Audit: s.audit, Hasher: s.audit, Decider: s.decider, Log: log})
 	if err != nil {
 		return nil, fmt.Errorf("records: %w", err)

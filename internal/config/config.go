@@ -53,6 +53,11 @@ type Records struct {
 	// MaxCorrelation: identifier values held by more records than this are
 	// over-correlating and not expanded (default 50).
 	MaxCorrelation int `json:"maxCorrelation,omitempty"`
+	// ReviewDefaults are the review periods per data-subject category
+	// ("3y", "6m", "1y6m") for records whose envelope states no review
+	// date; omitted: policy.StandardDefaults (suspect 3y, convicted 5y,
+	// victim, witness and contact 1y, other 6m).
+	ReviewDefaults *policy.Defaults `json:"reviewDefaults,omitempty"`
 }
 
 // Agency identifies the agency that runs the node.
@@ -208,6 +213,11 @@ func (c *Config) Validate() error {
 	case "", "flag", "erase":
 	default:
 		return errs.E(errs.Invalid, "records.retention", "must be flag or erase")
+	}
+	if d := c.Records.ReviewDefaults; d != nil {
+		if err := d.Validate(); err != nil {
+			return errs.E(errs.Invalid, "records.reviewDefaults", err.Error())
+		}
 	}
 	if c.Records.MaxCorrelation < 0 {
 		return errs.E(errs.Invalid, "records.maxCorrelation", "must not be negative")

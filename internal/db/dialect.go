@@ -109,6 +109,8 @@ func openSQLite(dsn string, opts Options) (w, r *sql.DB, err error) {
 		"journal_mode(WAL)",
 		"foreign_keys(1)",
 		"synchronous(FULL)",
+		// Erased personal data must not linger in free pages.
+		"secure_delete(1)",
 	}
 	q := url.Values{}
 	for _, p := range pragmas {

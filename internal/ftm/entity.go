@@ -97,3 +97,18 @@ func (e Entity) Caption() string {
 	}
 	return e.ID
 }
+
+// JSONSchema describes an entity's JSON form for the API document.
+func (Entity) JSONSchema() map[string]any {
+	return map[string]any{
+		"type":     "object",
+		"required": []string{"id", "schema", "properties"},
+		"properties": map[string]any{
+			"id":     map[string]any{"type": "string"},
+			"schema": map[string]any{"type": "string", "description": "FollowTheMoney schema, e.g. Person"},
+			"properties": map[string]any{"type": "object", "description": "FtM properties: lists of strings",
+				"additionalProperties": map[string]any{"type": "array", "items": map[string]any{"type": "string"}}},
+		},
+		"description": "a FollowTheMoney entity",
+	}
+}

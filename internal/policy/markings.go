@@ -297,3 +297,16 @@ func ParseNature(s string) (Nature, error) {
 	}
 	return "", errs.E(errs.Invalid, "nature", "nature must be fact or assessment")
 }
+
+// JSONSchema describes the JSON form of Handling for the API document.
+func (Handling) JSONSchema() map[string]any {
+	return map[string]any{"type": "array", "uniqueItems": true, "minItems": 1,
+		"items":       map[string]any{"type": "string", "enum": []string{"H0", "H1", "H2", "H3"}},
+		"description": "Europol handling codes"}
+}
+
+// JSONSchema describes the JSON form of a TLP label for the API document.
+func (TLP) JSONSchema() map[string]any {
+	return map[string]any{"type": "string", "enum": []string{string(TLPRed), string(TLPAmberStrict), string(TLPAmber), string(TLPGreen), string(TLPClear)},
+		"description": "TLP 2.0 label"}
+}

@@ -145,3 +145,9 @@ func (rs Restrictions) allowsCase(caseRef string) bool {
 
 // stated reports whether rs states any restriction.
 func (rs Restrictions) stated() bool { return rs.Text != "" || len(rs.Rules) > 0 }
+
+// JSONSchema describes the text form of a rule for the API document.
+func (Restriction) JSONSchema() map[string]any {
+	return map[string]any{"type": "string", "pattern": "^(no-matching|(not-to-country|not-to-agency|case-only):.+)$",
+		"description": "machine-checkable H3 rule: not-to-country:XX, not-to-agency:ID, case-only:REF or no-matching"}
+}
