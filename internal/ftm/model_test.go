@@ -210,3 +210,20 @@ func mustSchema(t *testing.T, name string) *Schema {
 	}
 	return s
 }
+
+// TestValueListsMatchFtM keeps the enumerated value lists in values.go equal
+// to model.json's.
+func TestValueListsMatchFtM(t *testing.T) {
+	m := loadModel(t)
+	for typ, ours := range map[string]map[string]bool{"topic": topics, "language": languages} {
+		theirs := m.Types[typ].Values
+		if len(theirs) != len(ours) {
+			t.Errorf("%s: %d values, model.json has %d", typ, len(ours), len(theirs))
+		}
+		for v := range theirs {
+			if !ours[v] {
+				t.Errorf("%s %q missing", typ, v)
+			}
+		}
+	}
+}

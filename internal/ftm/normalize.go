@@ -720,6 +720,9 @@ func NormalizeLanguage(v string) (string, error) {
 	if conf != language.Exact || base.ISO3() == "" {
 		return "", bad
 	}
+	if !languages[base.ISO3()] {
+		return "", errs.E(errs.Invalid, "language "+base.ISO3()+" is not one of the languages the FtM model knows")
+	}
 	return base.ISO3(), nil
 }
 
@@ -789,6 +792,9 @@ func NormalizeTopic(v string) (string, error) {
 				return "", errs.E(errs.Invalid, "topic must be dot-separated words")
 			}
 		}
+	}
+	if !topics[s] {
+		return "", errs.E(errs.Invalid, "topic is not one of the FtM model's topics")
 	}
 	return s, nil
 }
