@@ -301,6 +301,33 @@ func (f *fakeFederation) WriteAttachment(_ context.Context, id string, w io.Writ
 	return errs.E(errs.NotExist, "id", "no such attachment")
 }
 
+func (f *fakeFederation) Deliveries(_ context.Context, id string) ([]federation.Delivery, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, m := range f.messages {
+		if m.ID == id {
+			return m.Deliveries, nil
+		}
+	}
+	return nil, errs.E(errs.NotExist, "id", "no such sent message")
+}
+
+func (f *fakeFederation) AddPartner(context.Context, []byte, string) (federation.Partner, string, error) {
+	return federation.Partner{}, "", errs.E(errs.Invalid, "card", "the test federation takes no new partners")
+}
+
+func (f *fakeFederation) SetPartnerState(_ context.Context, agency, state string) (federation.Partner, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i := range f.partners {
+		if f.partners[i].Agency == agency {
+			f.partners[i].State = state
+			return f.partners[i], nil
+		}
+	}
+	return federation.Partner{}, errs.E(errs.NotExist, "agency", "no such partner")
+}
+
 func (f *fakeFederation) ListPartners(context.Context, bool) ([]federation.Partner, error) {
 	return f.partners, nil
 }

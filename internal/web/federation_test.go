@@ -28,19 +28,21 @@ func (m threads) ListThreads(ctx context.Context, limit int) ([]federation.Threa
 	return m.Service.ListThreads(ctx, nil, limit)
 }
 
-// federatedPortal serves the portal of a federation test node, with one
-// officer of role (password testPassword).
+// federatedPortal serves the portal of a federation test node, with an
+// administrator "admin1" and an officer of role (password testPassword).
 func federatedPortal(t *testing.T, n *fedtest.Node, username string, role access.Role) string {
 	t.Helper()
 	d := dbtest.Open(t, auth.Schema)
 	sessions := auth.New(auth.Config{Agency: n.Agency, Country: n.Country}, d, &auditRec{}, slog.New(slog.DiscardHandler))
 	ctx := access.With(context.Background(), access.Principal{Username: "setup", Role: access.Admin})
-	res, err := sessions.CreateUser(ctx, username, "", role)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sessions.ChangePassword(ctx, res.User.ID, res.Password, testPassword); err != nil {
-		t.Fatal(err)
+	for name, role := range map[string]access.Role{"admin1": access.Admin, username: role} {
+		res, err := sessions.CreateUser(ctx, name, "", role)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sessions.ChangePassword(ctx, res.User.ID, res.Password, testPassword); err != nil {
+			t.Fatal(err)
+		}
 	}
 	key := make([]byte, 32)
 	rand.Read(key)
@@ -54,19 +56,44 @@ func federatedPortal(t *testing.T, n *fedtest.Node, username string, role access
 	return srv.URL
 }
 
-// TestMessagingBetweenNodes sends a message from one node's portal to
-// another's over real federation (mutual TLS, signed envelopes and
-// receipts): the sender sees it delivered, the recipient opens it, and the
-// sender sees the signed read receipt naming the reader. Both nodes'
+// TestMessagingBetweenNodes: the administrators of two nodes make their
+// agencies partners in the portal (each pastes the other's card and the
+// fingerprint read out of band), then a message goes from one node's
+// portal to the other's over real federation (mutual TLS, signed envelopes
+// and receipts): the sender sees it delivered, the recipient opens it, and
+// the sender sees the signed read receipt naming the reader. Both nodes'
 // audit logs hold the disclosure and the consultation with each officer's
 // case.
 func TestMessagingBetweenNodes(t *testing.T) {
 	b := newBrowser(t)
 	nl := fedtest.NewNode(t, "NL-NCB", "NL", nil)
 	de := fedtest.NewNode(t, "DE-BKA", "DE", nil)
-	fedtest.Introduce(t, nl, de)
 	nlURL := federatedPortal(t, nl, "inv1", access.Investigator)
 	deURL := federatedPortal(t, de, "spoc1", access.SPOC)
+
+	type card struct{ json, fingerprint string }
+	ownCard := func(base string) card {
+		b.login(base, "admin1", testPassword)
+		b.open(base, "/partners")
+		c := card{json: value(b, "own card", chromedp.Value(chromedp.CSS("#own-card"))), fingerprint: b.text("#own ~ p code, #own + p code")}
+		b.press("form[action='/logout'] button", "#username")
+		return c
+	}
+	addPartner := func(base string, c card, agency string) {
+		b.login(base, "admin1", testPassword)
+		b.open(base, "/partners")
+		b.fill(map[string]string{"#pa-card": c.json, "#pa-fp": c.fingerprint})
+		b.press("form[action='/partners'] button[type=submit]", ".flash")
+		b.must(".flash", "Partner "+agency+" added")
+		b.must(".cards", agency)
+		b.clean("add partner " + agency)
+	}
+	nlCard, deCard := ownCard(nlURL), ownCard(deURL)
+	addPartner(nlURL, deCard, "DE-BKA")
+	b.screenshot("partners")
+	b.press("form[action='/logout'] button", "#username")
+	addPartner(deURL, nlCard, "NL-NCB")
+	b.press("form[action='/logout'] button", "#username")
 
 	b.login(nlURL, "inv1", testPassword)
 	b.open(nlURL, "/messages/new")

@@ -34,6 +34,13 @@ func (p *Portal) inbox(w http.ResponseWriter, r *http.Request, s *session) error
 	if err != nil {
 		return err
 	}
+	if box == "sent" { // the state per recipient at a glance
+		for _, m := range ms {
+			if m.Deliveries, err = p.cfg.Messages.Deliveries(r.Context(), m.ID); err != nil {
+				return err
+			}
+		}
+	}
 	c, err := p.cfg.Messages.MessageCounts(r.Context())
 	if err != nil {
 		return err

@@ -76,6 +76,8 @@ func (p *Portal) routeTable() []route {
 		{pattern: "POST /border", roles: borderRoles, personal: true, section: "border", enabled: c.Border != nil, handler: p.borderLookup},
 
 		{pattern: "GET /partners", roles: partnerRoles, nav: "Partners", section: "partners", enabled: c.Partners != nil, handler: p.partnersPage},
+		{pattern: "POST /partners", roles: adminRoles, section: "partners", enabled: c.Partners != nil, handler: p.partnerAdd},
+		{pattern: "POST /partners/{agency}/state", roles: adminRoles, section: "partners", enabled: c.Partners != nil, handler: p.partnerState},
 
 		{pattern: "GET /audit", roles: auditRoles, personal: true, nav: "Audit", section: "audit", enabled: c.Audit != nil, handler: p.auditPage},
 		{pattern: "POST /audit/search", roles: auditRoles, personal: true, section: "audit", enabled: c.Audit != nil, handler: p.auditSearch},

@@ -67,13 +67,18 @@ type Messaging interface {
 	PutChunk(ctx context.Context, id string, n int64, data []byte, sumHex string) error
 	CompleteUpload(ctx context.Context, id string) (*federation.Attachment, error)
 	WriteAttachment(ctx context.Context, id string, w io.Writer, before func(*federation.Attachment)) error
+	Deliveries(ctx context.Context, messageID string) ([]federation.Delivery, error)
 }
 
-// Partners lists partner agencies and the health of the links to them.
+// Partners lists partner agencies and the health of the links to them;
+// administrators add partners from their cards (fingerprint checked out of
+// band) and suspend or resume them.
 type Partners interface {
 	ListPartners(ctx context.Context, withRemoved bool) ([]federation.Partner, error)
 	Status(ctx context.Context) ([]federation.PartnerStatus, error)
 	OwnCard(ctx context.Context) (federation.OwnCard, error)
+	AddPartner(ctx context.Context, cardJSON []byte, fingerprint string) (federation.Partner, string, error)
+	SetPartnerState(ctx context.Context, agency, state string) (federation.Partner, error)
 }
 
 // Records are intelligence records. *record.Service implements it.
