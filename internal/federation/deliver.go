@@ -3,6 +3,7 @@ package federation
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -56,6 +57,14 @@ const deliverRounds = 16
 // succeeds.
 func (s *Service) deliverOnce(ctx context.Context, p *partner) (int, error) {
 	if p.expired(s.now()) {
+		var one int
+		err := s.db.QueryRowContext(ctx, `SELECT 1 FROM fed_outbox WHERE partner = ? AND state = ? LIMIT 1`, p.agency, DeliveryQueued).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			return 0, nil // nothing waits: nothing to report
+		}
+		if err != nil {
+			return 0, fmt.Errorf("read queue: %w", err)
+		}
 		return 0, s.partnerFailure(ctx, p, "the partner's card expired on "+p.card.NotAfter.Format(time.DateOnly)+": import its renewed card")
 	}
 	type outcome struct {

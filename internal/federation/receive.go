@@ -182,20 +182,25 @@ func (s *Service) receive(ctx context.Context, p *partner, raws [][]byte) []deli
 	openErrs := s.openAll(cands, next, now)
 	expected := next
 	var accepted []*inItem
+	held := false // an earlier envelope of the batch was not accepted
 	for k, it := range cands {
 		i := candIdx[k]
 		switch {
+		case held:
+			// Not refused on its own merit, so not audited: it comes again.
+			results[i] = deliveryResult{Reason: ReasonRetry, Detail: "held up by an earlier envelope of this batch"}
 		case it.hdr.Seq < expected:
 			refuse(i, envelope.ReasonOutOfWindow, fmt.Sprintf("out-of-window: sequence number %d is below the next expected, %d", it.hdr.Seq, expected), expected)
 		case it.hdr.Seq > expected:
 			refuse(i, envelope.ReasonSequenceGap, fmt.Sprintf("sequence-gap: sequence number %d skips ahead of the next expected, %d", it.hdr.Seq, expected), expected)
+			held = true
+		case openErrs[k] != nil && envelope.ReasonOf(openErrs[k]) == "": // a local failure, not the envelope's fault
+			results[i] = deliveryResult{Reason: ReasonRetry, Detail: "the receiver could not process the envelope; retry later"}
+			s.log.Error("open envelope", slog.String("partner", p.agency), slog.String("error", openErrs[k].Error()))
+			held = true
 		case openErrs[k] != nil:
-			if envelope.ReasonOf(openErrs[k]) == "" { // a local failure, not the envelope's fault
-				results[i] = deliveryResult{Reason: ReasonRetry, Detail: "the receiver could not process the envelope; retry later"}
-				s.log.Error("open envelope", slog.String("partner", p.agency), slog.String("error", openErrs[k].Error()))
-				continue
-			}
 			refuseErr(i, openErrs[k], expected)
+			held = true
 		default:
 			accepted = append(accepted, it)
 			expected++
