@@ -44,6 +44,11 @@ func (n *Node) portal() http.Handler {
 		Sessions: s.auth,
 		Accounts: portalAccounts{Service: s.auth},
 		Audit:    portalAudit{log: s.audit, node: n},
+		Messages: portalMessages{s.federation},
+		Partners: s.federation,
+		Records:  s.records,
+		Notices:  s.notices,
+		Border:   s.notices,
 	})
 	if err != nil {
 		panic(fmt.Sprintf("officer portal: %v", err))
@@ -52,17 +57,13 @@ func (n *Node) portal() http.Handler {
 }
 
 // The capability services implement the portal's interfaces as they are,
-// federation's thread listing through portalMessages. When the node runs
-// them, portal() hands them over:
-//
-//	Records: s.records, Messages: portalMessages{s.federation}, Partners: s.federation,
-//	Notices: s.notices, Border: s.notices,
+// federation's thread listing through portalMessages. Sharing a record
+// with a partner (web.RecordSharing) and hit/no-hit matching
+// (web.Matching) have no service yet: their views stay hidden.
 var (
-	_ web.Records   = (*record.Service)(nil)
-	_ web.Messaging = portalMessages{}
-	_ web.Partners  = (*federation.Service)(nil)
-	_ web.Notices   = (*noticesvc.Service)(nil)
-	_ web.Border    = (*noticesvc.Service)(nil)
+	_ web.Records = (*record.Service)(nil)
+	_ web.Notices = (*noticesvc.Service)(nil)
+	_ web.Border  = (*noticesvc.Service)(nil)
 )
 
 // portalMessages lists threads from the newest, the only page the portal

@@ -282,3 +282,20 @@ func (b *browser) setCase(caseRef, justification string) {
 	b.fill(map[string]string{"#case": caseRef, "#justification": justification})
 	b.press("form[action='/case'] button", "main h1")
 }
+
+// reloadUntil reloads the page until sel shows want, for state that
+// another node changes (delivery and read receipts).
+func (b *browser) reloadUntil(sel, want string) {
+	b.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if strings.Contains(b.text(sel), want) {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.t.Fatalf("%s never showed %q: %q", sel, want, b.text(sel))
+		}
+		time.Sleep(250 * time.Millisecond)
+		b.do("reload", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(sel)))
+	}
+}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/liaison-project/liaison/internal/app"
 	"github.com/liaison-project/liaison/internal/audit"
+	"github.com/liaison-project/liaison/internal/testnode"
 )
 
 // startNode initialises a node in a temporary directory and serves it in
@@ -19,7 +20,7 @@ func startNode(t *testing.T, agency, country, name string) (base string, res *ap
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), strings.ToLower(agency))
 	res, err := app.Init(context.Background(), app.InitOptions{Dir: dir, Agency: agency, Country: country, Name: name,
-		APIListen: "127.0.0.1:0", FederationListen: "127.0.0.1:0"})
+		APIListen: testnode.FreeAddr(t), FederationListen: testnode.FreeAddr(t)}) // fixed ports: the partner card names them
 	if err != nil {
 		t.Fatalf("init: %v", err)
 	}
