@@ -139,7 +139,7 @@ func TestSharedKeySurvivesCancellation(t *testing.T) {
 	}
 	// Restarting rebuilds the same index from storage.
 	re := openNode(t, tr.de.db, "DE-BKA", "DE", tr.de.fed)
-	if re.svc.LoadStats().Alerts != 0 || docLookup(t, re, "SAME1234", "FR").Hit {
+	if re.svc.LoadStats().Index.Keys != 0 || docLookup(t, re, "SAME1234", "FR").Hit {
 		t.Fatalf("after restart: %+v", re.svc.LoadStats())
 	}
 }
@@ -157,7 +157,7 @@ func TestVehicleLookups(t *testing.T) {
 	}
 	// Restart: the index comes back from storage.
 	re := openNode(t, n.db, "FR-NCB", "FR", nil)
-	if re.svc.LoadStats().Alerts != 1 || !must[*LookupResult](t)(re.svc.Lookup(re.as(access.Border), LookupQuery{VIN: "WVWZZZ1JZXW000001"})).Hit {
+	if re.svc.LoadStats().Index.Keys != 2 || !must[*LookupResult](t)(re.svc.Lookup(re.as(access.Border), LookupQuery{VIN: "WVWZZZ1JZXW000001"})).Hit {
 		t.Fatalf("after restart: %+v", re.svc.LoadStats())
 	}
 }
@@ -310,7 +310,7 @@ func TestSnapshotRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	s2 := open()
-	if st := s2.svc.LoadStats(); !st.FromSnapshot || st.Alerts != 2 || st.Notices != 1 {
+	if st := s2.svc.LoadStats(); !st.FromSnapshot || st.Index.Keys != 2 || st.Notices != 1 {
 		t.Fatalf("restart: %+v", st)
 	}
 	if !docLookup(t, s2, "SNAP1111", "FR").Hit || len(personHits(t, s2, "John Doe", "1980-01-02")) != 1 {

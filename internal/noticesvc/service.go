@@ -165,7 +165,6 @@ type Service struct {
 
 // LoadStats describes the rebuild of the lookup index at start-up.
 type LoadStats struct {
-	Alerts       int           `json:"alerts"`       // active alerts in storage
 	Notices      int           `json:"notices"`      // notices in circulation indexed
 	Duration     time.Duration `json:"duration"`     // reading storage (or the snapshot) and building the index
 	FromSnapshot bool          `json:"fromSnapshot"` // the alerts came from the snapshot file
@@ -199,8 +198,8 @@ func New(ctx context.Context, cfg Config, deps Deps) (*Service, error) {
 			s.fed.Handle(t, s.receive)
 		}
 	}
-	s.log.Info("notice lookup index loaded", slog.Int("alerts", s.load.Alerts), slog.Int("notices", s.load.Notices),
-		slog.Duration("duration", s.load.Duration))
+	s.log.Info("notice lookup index loaded", slog.Int("alert_keys", s.load.Index.Keys), slog.Int("notices", s.load.Notices),
+		slog.Duration("duration", s.load.Duration), slog.Bool("from_snapshot", s.load.FromSnapshot))
 	return s, nil
 }
 
@@ -215,17 +214,14 @@ func (s *Service) IndexStats() lookup.Stats { return s.index.Stats() }
 // notices in circulation.
 func (s *Service) loadIndex(ctx context.Context) error {
 	start := time.Now()
-	var count int
-	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM alerts WHERE state = ?`, AlertActive).Scan(&count); err != nil {
-		return fmt.Errorf("count alerts: %w", err)
-	}
 	gen, err := generation(ctx, s.db)
 	if err != nil {
 		return err
 	}
-	x, fromSnapshot := s.restoreSnapshot(gen, count)
+	x := s.restoreSnapshot(gen)
+	fromSnapshot := x != nil
 	if x == nil {
-		if x, err = s.indexFromStorage(ctx, count); err != nil {
+		if x, err = s.indexFromStorage(ctx); err != nil {
 			return err
 		}
 	}
@@ -248,12 +244,16 @@ func (s *Service) loadIndex(ctx context.Context) error {
 		}
 	}
 	s.index, s.applied = x, gen
-	s.load = LoadStats{Alerts: count, Notices: notices, Duration: time.Since(start), FromSnapshot: fromSnapshot, Index: x.Stats()}
+	s.load = LoadStats{Notices: notices, Duration: time.Since(start), FromSnapshot: fromSnapshot, Index: x.Stats()}
 	return nil
 }
 
 // indexFromStorage indexes every stored active alert.
-func (s *Service) indexFromStorage(ctx context.Context, count int) (*lookup.Index, error) {
+func (s *Service) indexFromStorage(ctx context.Context) (*lookup.Index, error) {
+	var count int
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM alerts WHERE state = ?`, AlertActive).Scan(&count); err != nil {
+		return nil, fmt.Errorf("count alerts: %w", err)
+	}
 	x := lookup.New(lookup.Options{ExpectedAlerts: count})
 	rows, err := s.db.QueryContext(ctx, `SELECT `+alertIndexColumns+` FROM alerts WHERE state = ?`, AlertActive)
 	if err != nil {

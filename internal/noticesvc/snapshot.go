@@ -29,8 +29,10 @@ import (
 // run that follows it. Notices are always read from storage (they are
 // few).
 //
-// File layout: the 16 bytes of snapshotMagic, the generation as 8 bytes
-// big-endian, then the lookup snapshot with its own CRC.
+// File layout: the 16 bytes of snapshotMagic, the generation and the
+// number of indexed keys as 8 bytes big-endian each, then the lookup
+// snapshot with its own CRC. The number of keys presizes the index (and
+// saves counting the stored alerts).
 var snapshotMagic = [16]byte{'L', 'I', 'A', 'I', 'S', 'O', 'N', '-', 'N', 'O', 'T', 'S', 'N', 'A', 'P', 1}
 
 // bumpGeneration increments the alert generation in tx and returns it.
@@ -68,9 +70,10 @@ func (s *Service) WriteSnapshot() error {
 	defer os.Remove(f.Name()) // after a successful rename, removes nothing
 	w := bufio.NewWriterSize(f, 1<<20)
 	w.Write(snapshotMagic[:])
-	var g [8]byte
-	binary.BigEndian.PutUint64(g[:], uint64(s.applied))
-	w.Write(g[:])
+	var head [16]byte
+	binary.BigEndian.PutUint64(head[:8], uint64(s.applied))
+	binary.BigEndian.PutUint64(head[8:], uint64(s.index.Len()))
+	w.Write(head[:])
 	if err := s.index.WriteSnapshot(w); err != nil {
 		f.Close()
 		return err
@@ -95,17 +98,17 @@ func (s *Service) WriteSnapshot() error {
 // restoreSnapshot reads the snapshot file if it was written at generation
 // gen, and removes it. It returns nil when there is no usable snapshot; a
 // damaged one is logged and ignored (the index is rebuilt from storage).
-func (s *Service) restoreSnapshot(gen int64, count int) (*lookup.Index, bool) {
+func (s *Service) restoreSnapshot(gen int64) *lookup.Index {
 	path := s.cfg.SnapshotFile
 	if path == "" {
-		return nil, false
+		return nil
 	}
 	f, err := os.Open(path)
 	if err != nil {
 		if !errors.Is(err, fs.ErrNotExist) {
 			s.log.Warn("notice snapshot unreadable; rebuilding the index from storage", slog.String("error", err.Error()))
 		}
-		return nil, false
+		return nil
 	}
 	defer func() {
 		f.Close()
@@ -114,19 +117,24 @@ func (s *Service) restoreSnapshot(gen int64, count int) (*lookup.Index, bool) {
 		}
 	}()
 	r := bufio.NewReaderSize(f, 1<<20)
-	var head [len(snapshotMagic) + 8]byte
+	var head [len(snapshotMagic) + 16]byte
 	if _, err := io.ReadFull(r, head[:]); err != nil || [16]byte(head[:16]) != snapshotMagic {
 		s.log.Warn("not a notice snapshot of this version; rebuilding the index from storage")
-		return nil, false
+		return nil
 	}
-	if g := int64(binary.BigEndian.Uint64(head[16:])); g != gen {
+	if g := int64(binary.BigEndian.Uint64(head[16:24])); g != gen {
 		s.log.Info("notice snapshot is older than storage; rebuilding the index", slog.Int64("snapshot", g), slog.Int64("storage", gen))
-		return nil, false
+		return nil
 	}
-	x, err := lookup.ReadSnapshot(r, lookup.Options{ExpectedAlerts: count})
+	keys := binary.BigEndian.Uint64(head[24:])
+	x, err := lookup.ReadSnapshot(r, lookup.Options{ExpectedAlerts: int(min(keys, maxPresize))})
 	if err != nil {
 		s.log.Warn("notice snapshot damaged; rebuilding the index from storage", slog.String("error", err.Error()))
-		return nil, false
+		return nil
 	}
-	return x, true
+	return x
 }
+
+// maxPresize bounds the presizing a snapshot header can ask for, so that a
+// damaged header cannot allocate without bound (the index grows past it).
+const maxPresize = 1 << 30
