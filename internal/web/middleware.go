@@ -269,7 +269,7 @@ func (p *Portal) fill(r *http.Request, pg *page) {
 	}
 }
 
-// withSession fills a page's session fields.
+// page returns a page with the session's fields filled in.
 func (s *session) page(title, active string, data any) *page {
 	return &page{Title: title, Active: active, Principal: s.principal, LoggedIn: true, CSRF: s.state.CSRF,
 		Case: s.state.justification(), Data: data}

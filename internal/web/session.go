@@ -5,7 +5,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/liaison-project/liaison/internal/access"
 	"github.com/liaison-project/liaison/internal/auth"
 	"github.com/liaison-project/liaison/internal/errs"
 )
@@ -176,10 +175,4 @@ func printable(s string) bool {
 		}
 	}
 	return true
-}
-
-// principalOf returns the principal of the request context.
-func principalOf(r *http.Request) access.Principal {
-	pr, _ := access.From(r.Context())
-	return pr
 }
