@@ -48,9 +48,11 @@
 // crash left uncovered are covered after restart. Checkpoints are C2SP
 // tlog-checkpoint signed notes (golang.org/x/mod/sumdb/note) under the
 // agency's Ed25519 key with the origin "liaison.<agency>/audit"
-// ([Origin]); every one is kept. The tree keeps nodes from level 4 up in
-// memory (4 bytes per event) and recomputes lower ones from 16 stored leaf
-// hashes, so inclusion and consistency proofs cost at most two small reads.
+// ([Origin]); every one is kept. The tree keeps inner nodes from level 3 up
+// in memory (8 bytes per event) and the leaf hashes of the most recent
+// events ([DefaultMemoryLeaves], 32 bytes each); lower nodes are recomputed
+// from blocks of 8 leaf hashes, read from storage for older events, so a
+// proof costs a few hashes and at most two small reads.
 // Opening a log rebuilds the tree from the stored leaf hashes and checks it
 // against the latest checkpoint; a log whose storage contradicts its
 // checkpoints keeps recording but stops signing and serving proofs

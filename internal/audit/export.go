@@ -73,15 +73,22 @@ func (l *Log) PrepareExport(ctx context.Context, r ExportRange) (ExportHeader, e
 		if !r.From.IsZero() && !r.To.IsZero() && !r.From.Before(r.To) {
 			return ExportHeader{}, errs.E(errs.Invalid, "to", "to must be after from")
 		}
-		from, to := r.From, r.To
-		if to.IsZero() {
-			to = time.Unix(1<<40, 0) // beyond any event
+		q := `SELECT MIN(leaf_index), MAX(leaf_index) FROM audit_events WHERE leaf_index < ?`
+		args := []any{int64(cp.Size)}
+		if !r.From.IsZero() {
+			from := r.From.UTC()
+			h.From = &from
+			q += ` AND time >= ?`
+			args = append(args, from.UnixMicro())
 		}
-		h.From, h.To = &from, &to
+		if !r.To.IsZero() {
+			to := r.To.UTC()
+			h.To = &to
+			q += ` AND time < ?`
+			args = append(args, to.UnixMicro())
+		}
 		var first, last *int64
-		err := l.db.QueryRowContext(ctx, `SELECT MIN(leaf_index), MAX(leaf_index) FROM audit_events WHERE time >= ? AND time < ? AND leaf_index < ?`,
-			from.UnixMicro(), to.UnixMicro(), int64(cp.Size)).Scan(&first, &last)
-		if err != nil {
+		if err := l.db.QueryRowContext(ctx, q, args...).Scan(&first, &last); err != nil {
 			return ExportHeader{}, fmt.Errorf("resolve export range: %w", err)
 		}
 		if first != nil && last != nil {

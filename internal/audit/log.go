@@ -78,6 +78,8 @@ var Schema = db.Schema{Component: "audit", Steps: []db.Migration{
 		line TEXT NOT NULL,
 		received_at BIGINT NOT NULL,
 		PRIMARY KEY (checkpoint_size, witness))`},
+	// Verification reads object rows in leaf order.
+	{SQL: `CREATE INDEX audit_objects_leaf ON audit_objects (leaf_index)`},
 }}
 
 // DefaultCheckpointInterval is how often the log integrates new events and
@@ -94,6 +96,9 @@ type Config struct {
 	Key ed25519.PrivateKey
 	// CheckpointInterval; default DefaultCheckpointInterval.
 	CheckpointInterval time.Duration
+	// MemoryLeaves bounds the recent leaf hashes kept in memory for fast
+	// proofs (32 bytes each); default DefaultMemoryLeaves.
+	MemoryLeaves int
 	// Witnesses looks up the keys of partner witnesses whose cosignatures
 	// the node accepts; nil accepts none.
 	Witnesses WitnessKeys
@@ -177,7 +182,10 @@ func Open(ctx context.Context, d *db.DB, cfg Config) (*Log, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	l := &Log{db: d, keys: keys, interval: cfg.CheckpointInterval, witness: cfg.Witnesses, now: cfg.Now, logger: cfg.Logger}
-	l.tree = newTree(l.readLeaves)
+	if cfg.MemoryLeaves <= 0 {
+		cfg.MemoryLeaves = DefaultMemoryLeaves
+	}
+	l.tree = newTree(l.readLeaves, cfg.MemoryLeaves)
 	if err := l.load(ctx); err != nil {
 		return nil, err
 	}

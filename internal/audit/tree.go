@@ -15,14 +15,20 @@ var hasher = rfc6962.DefaultHasher
 
 var rangeFactory = &compact.RangeFactory{Hash: hasher.HashChildren}
 
-// memLevel is the lowest tree level held in memory. Nodes below it are
-// recomputed from one block of 2^memLevel stored leaf hashes, so memory
-// costs 32 bytes per 2^(memLevel-1) events (4 bytes per event) while a proof
-// reads at most two blocks.
+// memLevel is the lowest level of inner nodes held in memory for the whole
+// tree (8 bytes per event). Nodes below it are recomputed from one block of
+// 2^memLevel leaf hashes: the leaves of the most recent events are kept in
+// memory too (32 bytes per event, up to a bound), older blocks are read
+// from storage. A proof thus hashes a few nodes, and reads at most two
+// blocks only when it concerns old events.
 const (
-	memLevel  = 4
+	memLevel  = 3
 	blockSize = 1 << memLevel
 )
+
+// DefaultMemoryLeaves is how many recent leaf hashes the tree keeps in
+// memory by default: 2 Mi leaves, 64 MiB.
+const DefaultMemoryLeaves = 1 << 21
 
 // leafSource reads the leaf hashes of [begin, end) from storage, in order.
 // It must return exactly end-begin hashes or an error.
@@ -38,12 +44,19 @@ type tree struct {
 	rng    *compact.Range // compact range of [0, size)
 	levels [][][32]byte   // levels[l-memLevel][i] is node (l, i); complete nodes only
 
+	recent     [][32]byte // leaf hashes of [recentBase, size)
+	recentBase uint64     // a multiple of blockSize
+	recentMax  int        // bound on len(recent), a multiple of blockSize
+
 	cacheMu sync.Mutex
 	cache   map[uint64][][32]byte // leaf blocks by block number
 }
 
-func newTree(leaves leafSource) *tree {
-	return &tree{leaves: leaves, rng: rangeFactory.NewEmptyRange(0), cache: map[uint64][][32]byte{}}
+// newTree returns an empty tree keeping up to memoryLeaves recent leaf
+// hashes in memory.
+func newTree(leaves leafSource, memoryLeaves int) *tree {
+	memoryLeaves = max(memoryLeaves/blockSize, 1) * blockSize
+	return &tree{leaves: leaves, rng: rangeFactory.NewEmptyRange(0), cache: map[uint64][][32]byte{}, recentMax: memoryLeaves}
 }
 
 // Size is the number of integrated leaves.
@@ -72,6 +85,14 @@ func (t *tree) Append(hashes [][32]byte) error {
 			return fmt.Errorf("append to merkle tree: %w", err)
 		}
 		t.size++
+	}
+	t.recent = append(t.recent, hashes...)
+	if over := len(t.recent) - t.recentMax; over > t.recentMax/4 {
+		// Drop whole blocks from the front, into a fresh slice so that the
+		// memory is released.
+		drop := (over + blockSize - 1) / blockSize * blockSize
+		t.recent = append(make([][32]byte, 0, t.recentMax+t.recentMax/4), t.recent[drop:]...)
+		t.recentBase += uint64(drop)
 	}
 	return nil
 }
@@ -174,8 +195,8 @@ func (t *tree) nodeHashes(ctx context.Context, size uint64, ids []compact.NodeID
 	return out, nil
 }
 
-// blockCacheSize bounds the leaf blocks kept: 256 blocks of 16 hashes are
-// 128 KiB. Exports walk blocks in order and every proof against a
+// blockCacheSize bounds the old leaf blocks kept: 256 blocks of 8 hashes
+// are 64 KiB. Exports walk blocks in order and every proof against a
 // checkpoint needs that checkpoint's last block, so a small cache serves
 // most reads.
 const blockCacheSize = 256
@@ -183,6 +204,17 @@ const blockCacheSize = 256
 // block returns at least the first n leaf hashes of block b. Leaves never
 // change once integrated, so a cached block is good for any n it covers.
 func (t *tree) block(ctx context.Context, b, n uint64) ([][32]byte, error) {
+	t.mu.RLock()
+	if first := b * blockSize; first >= t.recentBase && first < t.size {
+		lo := first - t.recentBase
+		leaves := t.recent[lo:min(lo+blockSize, uint64(len(t.recent)))]
+		t.mu.RUnlock()
+		if uint64(len(leaves)) < n {
+			return nil, fmt.Errorf("leaf block %d has %d leaves, need %d", b, len(leaves), n)
+		}
+		return leaves, nil
+	}
+	t.mu.RUnlock()
 	t.cacheMu.Lock()
 	leaves, ok := t.cache[b]
 	t.cacheMu.Unlock()

@@ -51,9 +51,15 @@ func referenceRoot(t *testing.T, leaves [][32]byte) []byte {
 }
 
 func TestTreeProofs(t *testing.T) {
+	for _, memory := range []int{blockSize, 1 << 20} {
+		t.Run(fmt.Sprintf("memory %d leaves", memory), func(t *testing.T) { testTreeProofs(t, memory) })
+	}
+}
+
+func testTreeProofs(t *testing.T, memory int) {
 	ctx := context.Background()
 	src := &memLeaves{}
-	tr := newTree(src.read)
+	tr := newTree(src.read, memory)
 	roots := map[uint64][]byte{0: hasher.EmptyRoot()}
 	const n = 300
 	for i := 0; i < n; i++ {
@@ -99,7 +105,7 @@ func TestTreeProofs(t *testing.T) {
 func TestTreeRefusesBeyondSize(t *testing.T) {
 	ctx := context.Background()
 	src := &memLeaves{}
-	tr := newTree(src.read)
+	tr := newTree(src.read, blockSize)
 	for i := 0; i < 20; i++ {
 		src.hashes = append(src.hashes, testLeaf(i))
 	}
@@ -118,12 +124,26 @@ func TestTreeRefusesBeyondSize(t *testing.T) {
 	if _, err := tr.Consistency(ctx, 12, 10); err == nil {
 		t.Error("consistency proof with size1 > size2 was produced")
 	}
-	// A proof reads at most two leaf blocks.
+	// A proof of old events reads at most two leaf blocks; recent leaves
+	// come from memory.
 	src.reads = 0
 	if _, err := tr.Inclusion(ctx, 5, 19); err != nil {
 		t.Fatal(err)
 	}
 	if src.reads > 2 {
 		t.Errorf("inclusion proof read %d leaf blocks, want at most 2", src.reads)
+	}
+	for i := 20; i < 100; i++ {
+		src.hashes = append(src.hashes, testLeaf(i))
+	}
+	if err := tr.Append(src.hashes[20:]); err != nil {
+		t.Fatal(err)
+	}
+	src.reads = 0
+	if _, err := tr.Inclusion(ctx, 98, 100); err != nil {
+		t.Fatal(err)
+	}
+	if src.reads != 0 {
+		t.Errorf("inclusion proof of a recent event read %d blocks from storage", src.reads)
 	}
 }

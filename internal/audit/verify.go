@@ -129,20 +129,36 @@ func (v *verifier) events(ctx context.Context, q db.Querier) error {
 	v.reach() // checkpoints of size 0
 	for {
 		n, err := v.eventBatch(ctx, q)
-		if err != nil || v.problem != nil || n < verifyBatch {
+		if err != nil || v.problem != nil {
 			return err
 		}
+		if n < verifyBatch {
+			break
+		}
 	}
+	// Events beyond a gap of a whole batch or more.
+	var next sql.NullInt64
+	if err := q.QueryRowContext(ctx, `SELECT MIN(leaf_index) FROM audit_events WHERE leaf_index >= ?`, int64(v.size)).Scan(&next); err != nil {
+		return fmt.Errorf("read audit events: %w", err)
+	}
+	if next.Valid {
+		v.fail(v.size, "missing (the next stored event is %d)", next.Int64)
+	}
+	return nil
 }
 
-// eventBatch verifies up to verifyBatch events from v.size on. One row per
-// (event, object) pair comes back, objects in a fixed order.
+// eventBatch verifies the events of leaf indexes [v.size, v.size+verifyBatch)
+// and returns how many rows it read. One row per (event, object) pair comes
+// back, objects in a fixed order; the leaf range on both tables lets each
+// engine read them by index.
 func (v *verifier) eventBatch(ctx context.Context, q db.Querier) (int, error) {
+	lo, hi := int64(v.size), int64(v.size)+verifyBatch
 	rows, err := q.QueryContext(ctx, `SELECT e.leaf_index, e.time, e.kind, e.actor_id, e.agency, e.case_ref, e.body, e.leaf_hash, e.mac,
 			o.ref_type, o.ref_id
-		FROM (SELECT * FROM audit_events WHERE leaf_index >= ? ORDER BY leaf_index LIMIT ?) e
-		LEFT JOIN audit_objects o ON o.leaf_index = e.leaf_index
-		ORDER BY e.leaf_index, o.ref_type, o.ref_id`, int64(v.size), verifyBatch)
+		FROM audit_events e
+		LEFT JOIN audit_objects o ON o.leaf_index = e.leaf_index AND o.leaf_index >= ? AND o.leaf_index < ?
+		WHERE e.leaf_index >= ? AND e.leaf_index < ?
+		ORDER BY e.leaf_index, o.ref_type, o.ref_id`, lo, hi, lo, hi)
 	if err != nil {
 		return 0, fmt.Errorf("read audit events: %w", err)
 	}
