@@ -25,8 +25,9 @@ type dashboardData struct {
 	ReviewQueue     []noticesvc.Summary
 	ReviewNeedsCase bool
 
-	ShowDeadlines bool
-	Deadlines     []deadline
+	ShowDeadlines     bool
+	DeadlinesNeedCase bool
+	Deadlines         []deadline
 
 	ShowPartners bool
 	Partners     []federation.PartnerStatus
@@ -74,7 +75,9 @@ func (p *Portal) dashboard(w http.ResponseWriter, r *http.Request, s *session) e
 			d.ReviewQueue = q
 		}
 	}
-	if p.cfg.Notices != nil && pr.Is(noticeSubmitRoles...) && !s.state.justification().Empty() {
+	if p.cfg.Notices != nil && pr.Is(noticeSubmitRoles...) && s.state.justification().Empty() {
+		d.ShowDeadlines, d.DeadlinesNeedCase = true, true
+	} else if p.cfg.Notices != nil && pr.Is(noticeSubmitRoles...) {
 		d.ShowDeadlines = true
 		ns, _, err := p.cfg.Notices.ListNotices(ctx, noticesvc.NoticeFilter{ReassessmentDue: true, Limit: 50})
 		if err != nil {

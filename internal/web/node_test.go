@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/liaison-project/liaison/internal/app"
 	"github.com/liaison-project/liaison/internal/audit"
@@ -54,6 +55,20 @@ func TestNodePortal(t *testing.T) {
 	b := newBrowser(t)
 	base, res := startNode(t, "NL-NCB", "NL", "Netherlands NCB")
 
+	// Keyboard: the login form has the focus, Tab moves through it with a
+	// visible focus ring.
+	b.open(base, "/login")
+	if got := value(b, "focus", chromedp.Evaluate[string]("document.activeElement.id")); got != "username" {
+		t.Errorf("the login page focuses %q, want the username", got)
+	}
+	b.do("tab", chromedp.KeyEvent(kb.Tab))
+	if got := value(b, "focus", chromedp.Evaluate[string]("document.activeElement.id")); got != "password" {
+		t.Errorf("Tab from the username goes to %q, want the password", got)
+	}
+	if ring := value(b, "focus ring", chromedp.Evaluate[string]("getComputedStyle(document.activeElement).outlineStyle")); ring == "none" {
+		t.Error("the focused field has no visible outline")
+	}
+
 	// A wrong password is refused with a plain message.
 	b.login(base, res.AdminUser, "not-the-password")
 	b.must(".alert", "wrong username or password")
@@ -67,6 +82,15 @@ func TestNodePortal(t *testing.T) {
 	b.changePassword(res.AdminPassword, "correct horse battery staple")
 	b.must("main h1", "Dashboard")
 	b.screenshot("dashboard-admin")
+	// On a page without a form, the first Tab reaches the skip link, which
+	// then shows.
+	b.do("tab", chromedp.KeyEvent(kb.Tab))
+	if got := value(b, "focus", chromedp.Evaluate[string]("document.activeElement.className")); got != "skip" {
+		t.Errorf("the first Tab focuses %q, want the skip link", got)
+	}
+	if left := value(b, "skip link", chromedp.Evaluate[float64]("document.querySelector('.skip').getBoundingClientRect().left")); left < 0 {
+		t.Error("the focused skip link is off screen")
+	}
 	b.clean("admin dashboard")
 
 	// The administrator creates a DPO account; its one-time password is
