@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -113,65 +114,67 @@ func waitDelivered(b *testing.B, nl *fedtest.Node, timeout time.Duration) {
 
 // rawPipeline measures the raw crypto of one 1 KiB message on one core:
 // Ed25519 sign, HPKE X-Wing seal, HPKE open, Ed25519 verify. It returns
-// runs per second, or 0 after reporting a failure.
-func rawPipeline(b *testing.B, n int) float64 {
+// runs per wall-clock second and the process CPU time per run.
+func rawPipeline(b *testing.B, n int) (float64, time.Duration) {
+	b.Helper()
 	from, err := identity.Generate("NL-NCB", "NL", "raw", nil)
 	if err != nil {
-		b.Error(err)
-		return 0
+		b.Fatal(err)
 	}
 	to, err := identity.Generate("DE-BKA", "DE", "raw", nil)
 	if err != nil {
-		b.Error(err)
-		return 0
+		b.Fatal(err)
 	}
 	payload := make([]byte, 1<<10)
 	rand.Read(payload)
 	pub := from.SigningKey.Public().(ed25519.PublicKey)
 	pk := to.HPKEKey.PublicKey()
-	start := time.Now()
+	start, cpu0 := time.Now(), cpuTime(b)
 	for range n {
 		sig := ed25519.Sign(from.SigningKey, payload)
 		ct, err := hpke.Seal(pk, hpke.HKDFSHA256(), hpke.AES256GCM(), []byte("raw"), payload)
 		if err != nil {
-			b.Error(err)
-			return 0
+			b.Fatal(err)
 		}
 		pt, err := hpke.Open(to.HPKEKey, hpke.HKDFSHA256(), hpke.AES256GCM(), []byte("raw"), ct)
 		if err != nil || !ed25519.Verify(pub, pt, sig) {
-			b.Error("raw pipeline failed")
-			return 0
+			b.Fatal("raw pipeline failed")
 		}
 	}
-	return float64(n) / time.Since(start).Seconds()
+	return float64(n) / time.Since(start).Seconds(), (cpuTime(b) - cpu0) / time.Duration(n)
 }
 
-// rawDuring runs f and, alongside, the raw pipeline for 200 messages every
-// 3 s (a few per cent of one core), and returns the mean raw rate: the
-// baseline sees the same machine load as the measurement, however that
-// load changes during a long run.
-func rawDuring(b *testing.B, f func()) float64 {
-	stop, done := make(chan struct{}), make(chan struct{})
-	var rates []float64
-	go func() {
-		defer close(done)
-		for {
-			rates = append(rates, rawPipeline(b, 200))
-			select {
-			case <-stop:
-				return
-			case <-time.After(3 * time.Second):
-			}
-		}
-	}()
-	f()
-	close(stop)
-	<-done
-	sum := 0.0
-	for _, r := range rates {
-		sum += r
+// cpuTime is the CPU time (user and system) this process has used. On a
+// machine shared with other work, CPU time per message does not depend on
+// how much of the CPU the process gets, unlike wall-clock rates.
+func cpuTime(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
 	}
-	return sum / float64(len(rates))
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// measure runs f (which delivers n messages) between two raw-pipeline
+// measurements and reports the delivery rate, the raw rate and their ratio,
+// and the same comparison in CPU time per message (both nodes together
+// against one raw pipeline run), which does not depend on the machine's
+// load.
+func measure(b *testing.B, n int, f func()) time.Duration {
+	rawBefore, rawCPUBefore := rawPipeline(b, 1000)
+	start, cpu0 := time.Now(), cpuTime(b)
+	f()
+	took, cpu := time.Since(start), cpuTime(b)-cpu0
+	rawAfter, rawCPUAfter := rawPipeline(b, 1000)
+	raw, rawCPU := (rawBefore+rawAfter)/2, (rawCPUBefore+rawCPUAfter)/2
+	rate, perMsg := float64(n)/took.Seconds(), cpu/time.Duration(n)
+	b.ReportMetric(rate, "msg/s")
+	b.ReportMetric(raw, "raw-msg/s")
+	b.ReportMetric(rate/raw, "ratio")
+	b.ReportMetric(float64(perMsg.Microseconds()), "cpu-us/msg")
+	b.ReportMetric(float64(rawCPU.Microseconds()), "raw-cpu-us/msg")
+	b.ReportMetric(rawCPU.Seconds()/perMsg.Seconds(), "cpu-ratio")
+	return took
 }
 
 func BenchmarkFederation(b *testing.B) {
@@ -181,22 +184,16 @@ func BenchmarkFederation(b *testing.B) {
 }
 
 // benchThroughput: messages queued as fast as the sender takes them, until
-// all are delivered and their signed receipts stored; ratio to the raw
-// crypto pipeline measured just before and after.
+// all are delivered and their signed receipts stored; compared with the
+// raw crypto pipeline measured just before and after.
 func benchThroughput(b *testing.B) {
 	n := envInt("LIAISON_BENCH_MESSAGES", 5000)
 	for b.Loop() {
 		nl, _ := benchPair(b)
-		var rate float64
-		raw := rawDuring(b, func() {
-			start := time.Now()
+		measure(b, n, func() {
 			enqueue(b, nl, n)
 			waitDelivered(b, nl, 10*time.Minute)
-			rate = float64(n) / time.Since(start).Seconds()
 		})
-		b.ReportMetric(rate, "msg/s")
-		b.ReportMetric(raw, "raw-msg/s")
-		b.ReportMetric(rate/raw, "ratio")
 	}
 }
 
@@ -282,18 +279,11 @@ func benchCatchUp(b *testing.B) {
 			time.Sleep(200 * time.Millisecond)
 		}
 		b.ReportMetric(time.Since(start).Seconds(), "queue+seal-s")
-		var took time.Duration
-		raw := rawDuring(b, func() {
-			restart := time.Now()
+		took := measure(b, n, func() {
 			de.Start()
 			waitDelivered(b, nl, 30*time.Minute)
-			took = time.Since(restart)
 		})
-		rate := float64(n) / took.Seconds()
 		b.ReportMetric(took.Seconds(), "catch-up-s")
-		b.ReportMetric(rate, "msg/s")
-		b.ReportMetric(raw, "raw-msg/s")
-		b.ReportMetric(rate/raw, "ratio")
 		fmt.Fprintf(os.Stderr, "catch-up of %d messages: %v\n", n, took)
 	}
 }
