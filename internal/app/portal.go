@@ -48,6 +48,7 @@ func (n *Node) portal() http.Handler {
 		Partners: s.federation,
 		Records:  s.records,
 		Notices:  s.notices,
+		Alerts:   s.notices,
 		Border:   s.notices,
 	})
 	if err != nil {
@@ -63,6 +64,7 @@ func (n *Node) portal() http.Handler {
 var (
 	_ web.Records = (*record.Service)(nil)
 	_ web.Notices = (*noticesvc.Service)(nil)
+	_ web.Alerts  = (*noticesvc.Service)(nil)
 	_ web.Border  = (*noticesvc.Service)(nil)
 )
 

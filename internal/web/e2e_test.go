@@ -51,7 +51,8 @@ func (b *browser) logout() {
 // read receipts, and drafts a red notice; a reviewer weighs its screening
 // flag and publishes it; a border officer gets a hit on its subject; and
 // the data protection officer finds an audit event for each step, with the
-// officers' cases.
+// officers' cases. A stolen passport alert entered in the portal gives the
+// border officer a hit too.
 func TestNodesEndToEnd(t *testing.T) {
 	b := newBrowser(t)
 	nl, nlInit := startNode(t, "NL-NCB", "NL", "Netherlands NCB")
@@ -120,6 +121,14 @@ func TestNodesEndToEnd(t *testing.T) {
 	b.press("form[action$='/submit'] button", ".flash")
 	b.must(".flags", "art3.political")
 	b.screenshot("notice-submitted")
+
+	// A stolen passport alert, shared with the partner.
+	b.open(nl, "/alerts")
+	b.fill(map[string]string{"#al-doc": "X1234567", "#al-country": "FR", "#al-contact": "NCB The Hague", "#al-ref": "NL-2026-0042-A1"})
+	b.press("form[action='/alerts'] button[type=submit]", ".flash")
+	b.must(".flash", "NL-2026-0042-A1")
+	b.must("tbody", "X1234567")
+	b.screenshot("alerts")
 	b.clean("investigator")
 	b.logout()
 
@@ -165,6 +174,10 @@ func TestNodesEndToEnd(t *testing.T) {
 	b.press("form:has(#b-name) button", "main h1")
 	b.must(".verdict-hit", "red")
 	b.screenshot("border-person-hit")
+	b.fill(map[string]string{"#b-doc": "x 1234567", "#b-dc": "FR"})
+	b.press("form:has(#b-doc) button", "main h1")
+	b.must(".verdict-hit", "NCB The Hague")
+	b.must(".verdict-hit", "NL-2026-0042-A1")
 	b.clean("border")
 	b.logout()
 

@@ -19,6 +19,8 @@ var (
 	noticeSubmitRoles = noticesvc.NoticeWriters
 	reviewerRoles     = noticesvc.NoticeReviewers
 	borderRoles       = noticesvc.LookupRoles
+	alertReadRoles    = noticesvc.AlertReaders
+	alertWriteRoles   = noticesvc.AlertWriters
 	partnerRoles      = []access.Role{access.Admin, access.SPOC}
 	auditRoles        = []access.Role{access.DPO, access.Admin}
 	adminRoles        = []access.Role{access.Admin}
@@ -72,6 +74,9 @@ func (p *Portal) routeTable() []route {
 		{pattern: "POST /notices/{id}/submit", roles: noticeSubmitRoles, personal: true, enabled: notices, handler: p.noticeSubmit},
 		{pattern: "POST /notices/{id}/decide", roles: reviewerRoles, personal: true, enabled: notices, handler: p.noticeDecide},
 
+		{pattern: "GET /alerts", roles: alertReadRoles, personal: true, nav: "Alerts", section: "alerts", enabled: c.Alerts != nil, handler: p.alertsPage},
+		{pattern: "POST /alerts", roles: alertWriteRoles, personal: true, section: "alerts", enabled: c.Alerts != nil, handler: p.alertCreate},
+		{pattern: "POST /alerts/{id}/cancel", roles: alertWriteRoles, personal: true, section: "alerts", enabled: c.Alerts != nil, handler: p.alertCancel},
 		{pattern: "GET /border", roles: borderRoles, personal: true, nav: "Border check", section: "border", enabled: c.Border != nil, handler: p.borderPage},
 		{pattern: "POST /border", roles: borderRoles, personal: true, section: "border", enabled: c.Border != nil, handler: p.borderLookup},
 

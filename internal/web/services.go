@@ -109,6 +109,15 @@ type Notices interface {
 	DecideNotice(ctx context.Context, id string, req noticesvc.DecisionRequest) (*noticesvc.Notice, error)
 }
 
+// Alerts are stolen, lost or revoked travel documents, stolen vehicles and
+// other sought objects, which border lookups check. *noticesvc.Service
+// implements it.
+type Alerts interface {
+	ListAlerts(ctx context.Context, f noticesvc.AlertFilter) ([]*noticesvc.Alert, string, error)
+	CreateAlert(ctx context.Context, in noticesvc.AlertInput) (*noticesvc.Alert, error)
+	CancelAlert(ctx context.Context, id, reason string) (*noticesvc.Alert, error)
+}
+
 // Border answers a border officer's lookups against the alerts and the
 // notices in circulation. Lookups are audited by the implementation.
 // *noticesvc.Service implements it.

@@ -70,6 +70,7 @@ type Config struct {
 	Records  Records
 	Sharing  RecordSharing
 	Notices  Notices
+	Alerts   Alerts
 	Border   Border
 	Matching Matching
 
