@@ -241,4 +241,3 @@ func checkConsistent(t *testing.T, dir string) {
 		t.Fatalf("orphan tokens: %d %v", orphans, err)
 	}
 }
-
