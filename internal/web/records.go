@@ -94,6 +94,7 @@ type recordData struct {
 	Correlations *record.Correlations
 	Holders      []record.Holder
 	CanWrite     bool
+	CanReview    bool
 	CanShare     bool
 	Partners     []federation.Partner
 	Purposes     []policy.Purpose
@@ -115,6 +116,8 @@ func (p *Portal) renderRecord(w http.ResponseWriter, r *http.Request, s *session
 	}
 	d := recordData{Record: rec, Decision: dec, Entities: entityViews(rec), Purposes: policy.Purposes,
 		CanWrite: p.can(s.principal, "POST /records/{id}/withdraw") && !rec.Envelope.IsCopy() && rec.State == record.StateActive,
+		CanReview: p.can(s.principal, "POST /records/{id}/review") && !rec.Envelope.IsCopy() &&
+			(rec.State == record.StateActive || rec.State == record.StateFlagged),
 		CanShare: p.can(s.principal, "POST /records/{id}/share") && rec.State == record.StateActive}
 	if d.Versions, err = p.cfg.Records.Versions(ctx, id); err != nil {
 		return err
@@ -185,6 +188,23 @@ func (p *Portal) recordWithdraw(w http.ResponseWriter, r *http.Request, s *sessi
 		return p.renderRecord(w, r, s, id, "", err)
 	}
 	return p.renderRecord(w, r, s, id, "Record withdrawn. Holders of copies receive the withdrawal.", nil)
+}
+
+// recordReview extends a record's review date: the officer states why the
+// record is still needed (the case's justification text is recorded).
+func (p *Portal) recordReview(w http.ResponseWriter, r *http.Request, s *session) error {
+	id := r.PathValue("id")
+	until, err := formDate(r.PostFormValue("until"), "until")
+	if err == nil {
+		_, err = p.cfg.Records.Review(r.Context(), id, until)
+	}
+	if err != nil {
+		if !userError(err) {
+			return err
+		}
+		return p.renderRecord(w, r, s, id, "", err)
+	}
+	return p.renderRecord(w, r, s, id, "Reviewed: the record is kept until its new review date.", nil)
 }
 
 func (p *Portal) recordShare(w http.ResponseWriter, r *http.Request, s *session) error {

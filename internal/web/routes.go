@@ -13,6 +13,7 @@ var (
 	messageRoles      = []access.Role{access.SPOC, access.Investigator, access.Analyst, access.Prosecutor}
 	recordReadRoles   = policy.ReadRoles()
 	recordWriteRoles  = []access.Role{access.SPOC, access.Investigator, access.Analyst}
+	recordReviewRoles = []access.Role{access.SPOC} // extend the review date (Directive 2016/680 Art. 5)
 	matchRoles        = []access.Role{access.SPOC, access.Investigator, access.Analyst}
 	noticeReadRoles   = noticesvc.NoticeReaders // border officers see lookup hits only
 	noticeDraftRoles  = noticesvc.NoticeDrafters
@@ -59,6 +60,7 @@ func (p *Portal) routeTable() []route {
 		{pattern: "POST /records/import", roles: recordWriteRoles, personal: true, upload: true, enabled: recs, handler: p.recordImport},
 		{pattern: "GET /records/{id}", roles: recordReadRoles, personal: true, section: "records", enabled: recs, handler: p.recordPage},
 		{pattern: "POST /records/{id}/withdraw", roles: recordWriteRoles, personal: true, enabled: recs, handler: p.recordWithdraw},
+		{pattern: "POST /records/{id}/review", roles: recordReviewRoles, personal: true, enabled: recs, handler: p.recordReview},
 		{pattern: "POST /records/{id}/share", roles: recordWriteRoles, personal: true, enabled: recs && c.Sharing != nil, handler: p.recordShare},
 		{pattern: "GET /network", roles: recordReadRoles, personal: true, nav: "Case network", section: "network", enabled: recs, handler: p.networkPage},
 		{pattern: "GET /network/data", roles: recordReadRoles, personal: true, enabled: recs, handler: p.networkData},

@@ -91,6 +91,7 @@ type Records interface {
 	Create(ctx context.Context, d record.Draft) (*record.Record, error)
 	Import(ctx context.Context, r io.Reader, opts record.ImportOptions, progress func(record.ImportProgress)) (*record.ImportSummary, error)
 	Withdraw(ctx context.Context, id string) (*record.Record, error)
+	Review(ctx context.Context, id string, until time.Time) (*record.Record, error)
 }
 
 // RecordSharing sends a copy of a record to a partner agency: the record

@@ -259,6 +259,17 @@ func TestPortalViews(t *testing.T) {
 	b.screenshot("audit-events")
 	b.clean("dpo")
 
+	// The SPOC reviews a record: it is kept, with the justification.
+	b.press("form[action='/logout'] button", "#username")
+	b.login(base, "spoc1", testPassword)
+	b.open(base, "/records/"+fp.recIDs[0])
+	b.setCase("NL-2026-0042", "quarterly review: the courier case is still under investigation")
+	b.do("open review", chromedp.Click(chromedp.CSS("details.inline-details summary")))
+	b.press("form[action$='/review'] button", ".flash")
+	b.must(".flash", "Reviewed")
+	b.must(".timeline", "review")
+	b.clean("review record")
+
 	// A tablet: the navigation folds above the page.
 	b.do("tablet", chromedp.EmulateViewport(820, 1180))
 	b.open(base, "/dashboard")
