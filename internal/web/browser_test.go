@@ -287,7 +287,7 @@ func (b *browser) setCase(caseRef, justification string) {
 // another node changes (delivery and read receipts).
 func (b *browser) reloadUntil(sel, want string) {
 	b.t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(45 * time.Second)
 	for {
 		if strings.Contains(b.text(sel), want) {
 			return

@@ -224,7 +224,7 @@ func TestRolesAndNavigation(t *testing.T) {
 func TestIdleTimeout(t *testing.T) {
 	t.Parallel()
 	d := dbtest.Open(t, auth.Schema)
-	sessions := auth.New(auth.Config{Agency: "NL-NCB", Country: "NL", SessionIdle: time.Second}, d, discardAudit{}, slog.New(slog.DiscardHandler))
+	sessions := auth.New(auth.Config{Agency: "NL-NCB", Country: "NL", SessionIdle: 3 * time.Second}, d, discardAudit{}, slog.New(slog.DiscardHandler))
 	ctx := access.With(context.Background(), access.Principal{Username: "setup", Role: access.Admin})
 	res, err := sessions.CreateUser(ctx, "spoc1", "", access.SPOC)
 	if err != nil {
@@ -241,7 +241,7 @@ func TestIdleTimeout(t *testing.T) {
 	defer srv.Close()
 	c := client(t, srv)
 	login(t, srv, c, "spoc1")
-	time.Sleep(1300 * time.Millisecond)
+	time.Sleep(3500 * time.Millisecond)
 	resp, err := c.Get(srv.URL + "/dashboard")
 	if err != nil {
 		t.Fatal(err)
