@@ -107,7 +107,7 @@ func (c *committer) run(batch []*writeReq) {
 			results[i] = fmt.Errorf("savepoint: %w", err)
 			continue
 		}
-		tx := &Tx{tx: sqlTx, dialect: c.db.dialect}
+		tx := &Tx{tx: sqlTx, dialect: c.db.dialect, stmts: c.db.stmts}
 		err := runHook(r.ctx, tx)
 		if err == nil {
 			err = callSafely(r.fn, tx)
@@ -139,6 +139,9 @@ func (c *committer) run(batch []*writeReq) {
 			txs[i].runOnCommit()
 		}
 		r.done <- results[i]
+	}
+	if c.db.stmts != nil {
+		c.db.stmts.prepare(ctx, c.db.w) // between batches the writer connection is free
 	}
 }
 

@@ -61,6 +61,7 @@ type DB struct {
 	w       *sql.DB // writes (SQLite: one connection)
 	r       *sql.DB // reads (SQLite: query_only pool; PostgreSQL: same as w)
 	batch   *committer
+	stmts   *stmtCache // SQLite writer only; nil on PostgreSQL (pgx caches per connection)
 	dsn     string
 }
 
@@ -94,6 +95,9 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 		d.closePools()
 		return nil, fmt.Errorf("connect to %s database: %w", d.dialect, err)
 	}
+	if d.dialect == SQLite {
+		d.stmts = newStmtCache()
+	}
 	d.batch = newCommitter(d, opts.MaxBatch)
 	return d, nil
 }
@@ -109,6 +113,9 @@ func (d *DB) Dialect() Dialect { return d.dialect }
 // Close stops the committer, waiting for queued writes, and closes the pools.
 func (d *DB) Close() error {
 	d.batch.close()
+	if d.stmts != nil {
+		d.stmts.close()
+	}
 	return d.closePools()
 }
 
@@ -154,7 +161,7 @@ func (d *DB) Tx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	tx := &Tx{tx: sqlTx, dialect: d.dialect}
+	tx := &Tx{tx: sqlTx, dialect: d.dialect, stmts: d.stmts}
 	if err := runHook(ctx, tx); err != nil {
 		return errors.Join(err, rollback(sqlTx))
 	}
@@ -165,6 +172,9 @@ func (d *DB) Tx(ctx context.Context, fn func(tx *Tx) error) error {
 		return fmt.Errorf("commit: %w", err)
 	}
 	tx.runOnCommit()
+	if d.stmts != nil {
+		d.stmts.prepare(ctx, d.w)
+	}
 	return nil
 }
 
@@ -189,6 +199,7 @@ func rollback(tx *sql.Tx) error {
 type Tx struct {
 	tx       *sql.Tx
 	dialect  Dialect
+	stmts    *stmtCache // nil: no statement cache
 	onCommit []func()
 }
 
@@ -197,17 +208,36 @@ func (t *Tx) Dialect() Dialect { return t.dialect }
 
 // ExecContext runs a statement in the transaction.
 func (t *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return t.tx.ExecContext(ctx, t.dialect.rebind(query), args...)
+	query = t.dialect.rebind(query)
+	if st := t.cached(query); st != nil {
+		return t.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	}
+	return t.tx.ExecContext(ctx, query, args...)
 }
 
 // QueryContext runs a query in the transaction.
 func (t *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return t.tx.QueryContext(ctx, t.dialect.rebind(query), args...)
+	query = t.dialect.rebind(query)
+	if st := t.cached(query); st != nil {
+		return t.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+	}
+	return t.tx.QueryContext(ctx, query, args...)
 }
 
 // QueryRowContext runs a single-row query in the transaction.
 func (t *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	return t.tx.QueryRowContext(ctx, t.dialect.rebind(query), args...)
+	query = t.dialect.rebind(query)
+	if st := t.cached(query); st != nil {
+		return t.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+	}
+	return t.tx.QueryRowContext(ctx, query, args...)
+}
+
+func (t *Tx) cached(query string) *sql.Stmt {
+	if t.stmts == nil {
+		return nil
+	}
+	return t.stmts.get(query)
 }
 
 // OnCommit registers f to run after the transaction (for a Write: this
