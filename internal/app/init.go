@@ -105,6 +105,10 @@ func Init(ctx context.Context, o InitOptions) (res *InitResult, err error) {
 	if err := writeSecret(filepath.Join(dir, AdminTokenFile), tok.Secret+"\n"); err != nil {
 		return nil, err
 	}
+	// Sign the first checkpoint now, covering the bootstrap events.
+	if _, err := svc.audit.Checkpoint(ctx); err != nil {
+		return nil, fmt.Errorf("sign first audit checkpoint: %w", err)
+	}
 	dbDesc := "SQLite " + cfg.DatabaseDSN(dir)
 	if db.IsPostgres(cfg.Database.DSN) {
 		dbDesc = "PostgreSQL"

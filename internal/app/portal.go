@@ -20,15 +20,15 @@ import (
 	"github.com/liaison-project/liaison/internal/errs"
 	"github.com/liaison-project/liaison/internal/federation"
 	"github.com/liaison-project/liaison/internal/httpx"
-	"github.com/liaison-project/liaison/internal/noticesvc"
-	"github.com/liaison-project/liaison/internal/record"
 	"github.com/liaison-project/liaison/internal/web"
 )
 
 // portal builds the officer portal served on the API address. Each
 // capability the node runs is handed to it; the portal hides the views of
-// the others. It panics only on a programming error (a template that does
-// not parse, a missing asset), which every test of a serving node catches.
+// the others: sharing a record with a partner (web.RecordSharing) and
+// hit/no-hit matching (web.Matching) have no service yet. It panics only
+// on a programming error (a template that does not parse, a missing
+// asset), which every test of a serving node catches.
 func (n *Node) portal() http.Handler {
 	// The state cookie key is derived from the node's signing key, so that
 	// portal sessions survive a restart.
@@ -56,17 +56,6 @@ func (n *Node) portal() http.Handler {
 	}
 	return h
 }
-
-// The capability services implement the portal's interfaces as they are,
-// federation's thread listing through portalMessages. Sharing a record
-// with a partner (web.RecordSharing) and hit/no-hit matching
-// (web.Matching) have no service yet: their views stay hidden.
-var (
-	_ web.Records = (*record.Service)(nil)
-	_ web.Notices = (*noticesvc.Service)(nil)
-	_ web.Alerts  = (*noticesvc.Service)(nil)
-	_ web.Border  = (*noticesvc.Service)(nil)
-)
 
 // portalMessages lists threads from the newest, the only page the portal
 // shows (federation's cursor type is its own).

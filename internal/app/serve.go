@@ -75,6 +75,10 @@ func Open(ctx context.Context, dir string, cfg *config.Config, log *slog.Logger)
 		d.Close()
 		return nil, err
 	}
+	if err := svc.audit.Err(); err != nil {
+		log.Error("audit log integrity failure: the node records events but signs no checkpoints until `liaison audit verify` has located the damage",
+			slog.String("error", err.Error()))
+	}
 	return &Node{cfg: cfg, dir: dir, id: id, db: d, log: log, metrics: m, svc: svc}, nil
 }
 

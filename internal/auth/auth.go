@@ -505,7 +505,9 @@ func (s *Service) Login(ctx context.Context, username, password, addr string) (*
 		s.addrThrottle.fail(addrKey, now)
 		e := audit.New(ctx, audit.LoginFailed)
 		e.Outcome = audit.Denied
-		e.Hashes = []string{usernameHash(username)}
+		if h, ok := s.audit.(personalHasher); ok {
+			e.Hashes = []string{h.HashPersonal("username", username)}
+		}
 		if u != nil {
 			e.Objects = []audit.Ref{{Type: "user", ID: u.ID}}
 		}
@@ -549,11 +551,11 @@ func (s *Service) PruneSessions(ctx context.Context) error {
 	})
 }
 
-// usernameHash identifies a failed login's username in the audit log without
-// storing what may be a mistyped password or a real name.
-func usernameHash(name string) string {
-	h := sha256.Sum256([]byte("liaison-login\x00" + name))
-	return base64.RawURLEncoding.EncodeToString(h[:12])
+// personalHasher is implemented by *audit.Log: keyed hashes identify a
+// failed login's username in the log without storing it (it may be a
+// mistyped password or a real name).
+type personalHasher interface {
+	HashPersonal(kind, value string) string
 }
 
 func randomString(n int) string {

@@ -133,6 +133,7 @@ func (n *Node) Start(extra ...string) {
 		}
 		select {
 		case err := <-n.done:
+			n.cmd = nil // already reaped: Kill must not wait for it again
 			n.t.Fatalf("liaison serve exited: %v\n%s", err, n.Log)
 		default:
 		}
