@@ -1,11 +1,13 @@
 //go:build fedwired
 
-// The fault test runs the real liaison binary (internal/testnode), so it
-// needs the federation service wired into internal/app. Run it with
+// The fault test runs the real liaison binary (internal/testnode): it
+// builds the whole node and streams 10,000 messages through SIGKILLs, which
+// takes minutes, so it is opt-in with the build tag fedwired:
 //
 //	go test -tags fedwired -run TestSIGKILL -timeout 30m ./internal/federation
 //
-// LIAISON_FAULT_MESSAGES sets the length of the stream (default 10,000).
+// LIAISON_FAULT_MESSAGES sets the length of the stream (default 10,000);
+// LIAISON_TEST_POSTGRES runs both nodes on PostgreSQL.
 
 package federation_test
 
