@@ -50,6 +50,7 @@ func (s *Service) Handler() http.Handler {
 	mux.Handle("GET "+Prefix+"/hello", s.fed(s.handleHello))
 	mux.Handle("POST "+Prefix+"/envelopes", s.fed(s.handleEnvelopes))
 	mux.Handle("GET "+Prefix+"/attachments/{id}/chunks/{n}", s.fed(s.handleChunk))
+	mux.Handle(Prefix+"/", s.peerHandler())
 	mux.Handle("/", httpx.Handle(s.log, func(w http.ResponseWriter, r *http.Request) error {
 		return errs.E(errs.NotExist, "not found")
 	}))

@@ -43,6 +43,7 @@ type Service struct {
 
 	handlersMu sync.RWMutex
 	handlers   map[string]InboundHandler
+	peers      peerRoutes // synchronous routes of other capabilities (HandlePeer)
 
 	wakeMu sync.Mutex
 	wake   map[string]*doorbells // partner → its workers' doorbells
