@@ -329,8 +329,10 @@ func (c *cell) forceMainRenderings() {
 	}
 }
 
+// sameName compares lower-cased spellings, as a reader does: "İsmail" and
+// "Ismail" lower-case alike (strings.EqualFold keeps them apart).
 func sameName(x, y nameRendering) bool {
-	return strings.EqualFold(x.first, y.first) && strings.EqualFold(x.last, y.last)
+	return strings.ToLower(x.first) == strings.ToLower(y.first) && strings.ToLower(x.last) == strings.ToLower(y.last)
 }
 
 // forceVariant returns a spelling variant that differs from s.
