@@ -1,25 +1,16 @@
 package app
 
 import (
-	"bytes"
 	"context"
 	"crypto/hkdf"
 	"crypto/sha256"
-	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
-	"slices"
-	"strconv"
-	"time"
 
 	"github.com/liaison-project/liaison/internal/access"
-	"github.com/liaison-project/liaison/internal/api"
 	"github.com/liaison-project/liaison/internal/audit"
 	"github.com/liaison-project/liaison/internal/auth"
-	"github.com/liaison-project/liaison/internal/errs"
 	"github.com/liaison-project/liaison/internal/federation"
-	"github.com/liaison-project/liaison/internal/httpx"
 	"github.com/liaison-project/liaison/internal/web"
 )
 
@@ -65,66 +56,45 @@ func (m portalMessages) ListThreads(ctx context.Context, limit int) ([]federatio
 	return m.Service.ListThreads(ctx, nil, limit)
 }
 
-// portalAccounts adds the listings the portal needs to *auth.Service,
-// which offers them only as API routes: they run in process as the
-// officer, through the routes' own handlers.
+// portalAccounts gives the portal *auth.Service with the unpaged listings
+// its administration pages show.
 type portalAccounts struct{ *auth.Service }
 
+// portalListLimit bounds the rows an administration page lists.
+const portalListLimit = 500
+
 func (a portalAccounts) ListUsers(ctx context.Context) ([]*auth.User, error) {
-	var page httpx.Page[*auth.User]
-	err := callRoute(ctx, a.Routes(), "GET", "/api/v1/users", url.Values{"limit": {"500"}}, &page)
-	return page.Items, err
+	return a.Service.ListUsers(ctx, "", portalListLimit)
 }
 
 func (a portalAccounts) ListTokens(ctx context.Context) ([]*auth.Token, error) {
-	var page httpx.Page[*auth.Token]
-	err := callRoute(ctx, a.Routes(), "GET", "/api/v1/tokens", url.Values{"limit": {"500"}}, &page)
-	return page.Items, err
+	owner := ""
+	if p, _ := access.From(ctx); p.Role != access.Admin {
+		owner = p.UserID
+	}
+	return a.Service.ListTokens(ctx, owner, "", portalListLimit)
 }
 
-// portalAudit gives the portal the audit log's search and export through
-// their API routes, which record the consultation of the log before they
-// answer, and verification as `liaison audit verify` does it.
+// portalAudit gives the portal the audit log's oversight operations; the
+// portal's route table limits them to the DPO and administrators and asks
+// for the justification, and the log records each consultation.
 type portalAudit struct {
 	log  *audit.Log
 	node *Node
 }
 
 func (a portalAudit) Search(ctx context.Context, f audit.Filter, before uint64, limit int) ([]audit.Entry, error) {
-	q := url.Values{"limit": {strconv.Itoa(min(limit, httpx.MaxLimit))}}
-	for k, v := range map[string]string{"actor": f.ActorID, "agency": f.Agency, "kind": string(f.Kind), "object": f.ObjectID,
-		"objectType": f.ObjectType, "case": f.CaseRef} {
-		if v != "" {
-			q.Set(k, v)
-		}
-	}
-	if !f.From.IsZero() {
-		q.Set("from", f.From.UTC().Format(time.RFC3339Nano))
-	}
-	if !f.To.IsZero() {
-		q.Set("to", f.To.UTC().Format(time.RFC3339Nano))
-	}
-	if before > 0 {
-		q.Set("cursor", httpx.EncodeCursor(before))
-	}
-	var page httpx.Page[audit.Entry]
-	err := callRoute(ctx, a.log.Routes(), "GET", "/api/v1/audit/events", q, &page)
-	return page.Items, err
+	return a.log.ConsultSearch(ctx, f, before, limit)
 }
 
 func (a portalAudit) Export(ctx context.Context, w http.ResponseWriter, rg audit.ExportRange) error {
-	q := url.Values{"proofs": {strconv.FormatBool(rg.Proofs)}}
-	if !rg.From.IsZero() {
-		q.Set("from", rg.From.UTC().Format(time.RFC3339Nano))
-	}
-	if !rg.To.IsZero() {
-		q.Set("to", rg.To.UTC().Format(time.RFC3339Nano))
-	}
-	rt, req, err := routeRequest(ctx, a.log.Routes(), "GET", "/api/v1/audit/export", q)
+	h, err := a.log.ConsultExport(ctx, rg)
 	if err != nil {
 		return err
 	}
-	return rt.Handler(w, req)
+	w.Header().Set("Content-Type", "application/jsonl")
+	w.Header().Set("Cache-Control", "no-store")
+	return a.log.WriteExport(ctx, w, h)
 }
 
 func (a portalAudit) Verify(ctx context.Context) (*audit.Report, error) {
@@ -132,72 +102,5 @@ func (a portalAudit) Verify(ctx context.Context) (*audit.Report, error) {
 }
 
 func (a portalAudit) Checkpoint(ctx context.Context) (*audit.CheckpointInfo, error) {
-	var info audit.CheckpointInfo
-	if err := callRoute(ctx, a.log.Routes(), "GET", "/api/v1/audit/checkpoint", nil, &info); err != nil {
-		return nil, err
-	}
-	return &info, nil
-}
-
-// routeRequest finds an API route and builds its request as the principal
-// in ctx, applying the checks the API's own wrapper applies before a
-// handler runs: the route's roles and, for personal data, a justification.
-func routeRequest(ctx context.Context, routes []api.Route, method, path string, q url.Values) (api.Route, *http.Request, error) {
-	i := slices.IndexFunc(routes, func(rt api.Route) bool { return rt.Method == method && rt.Path == path })
-	if i < 0 {
-		return api.Route{}, nil, fmt.Errorf("no API route %s %s", method, path)
-	}
-	rt := routes[i]
-	p, ok := access.From(ctx)
-	if !ok {
-		return rt, nil, errs.E(errs.Unauthorized, "authentication required")
-	}
-	if len(rt.Roles) > 0 && !slices.Contains(rt.Roles, p.Role) {
-		return rt, nil, errs.E(errs.Permission, "your role "+string(p.Role)+" may not do this")
-	}
-	if rt.Personal && access.JustificationFrom(ctx).Empty() {
-		return rt, nil, errs.E(errs.Precondition, "justification", "a justification or case reference is required to process personal data")
-	}
-	target := path
-	if len(q) > 0 {
-		target += "?" + q.Encode()
-	}
-	req, err := http.NewRequestWithContext(ctx, method, target, nil)
-	return rt, req, err
-}
-
-// callRoute runs a GET route in process and decodes its JSON answer.
-func callRoute(ctx context.Context, routes []api.Route, method, path string, q url.Values, out any) error {
-	rt, req, err := routeRequest(ctx, routes, method, path, q)
-	if err != nil {
-		return err
-	}
-	rec := &bufferedResponse{header: http.Header{}}
-	if err := rt.Handler(rec, req); err != nil {
-		return err
-	}
-	if rec.status >= 300 {
-		return fmt.Errorf("%s %s answered %d", method, path, rec.status)
-	}
-	return json.Unmarshal(rec.body.Bytes(), out)
-}
-
-// bufferedResponse collects a handler's answer in memory.
-type bufferedResponse struct {
-	header http.Header
-	status int
-	body   bytes.Buffer
-}
-
-func (b *bufferedResponse) Header() http.Header { return b.header }
-func (b *bufferedResponse) WriteHeader(code int) {
-	if b.status == 0 {
-		b.status = code
-	}
-}
-func (b *bufferedResponse) Write(p []byte) (int, error) {
-	if b.status == 0 {
-		b.status = http.StatusOK
-	}
-	return b.body.Write(p)
+	return a.log.LatestInfo(ctx)
 }

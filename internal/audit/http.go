@@ -108,15 +108,25 @@ func (l *Log) checkpointInfo(ctx context.Context, cp SignedCheckpoint) (Checkpoi
 		VerifierKey: l.keys.vkey, CreatedAt: cp.CreatedAt, Cosignatures: cs}, nil
 }
 
-func (l *Log) handleCheckpoint(w http.ResponseWriter, r *http.Request) error {
+// LatestInfo returns the latest signed checkpoint with its witness
+// cosignatures, as GET /api/v1/audit/checkpoint shows it.
+func (l *Log) LatestInfo(ctx context.Context) (*CheckpointInfo, error) {
 	if err := l.Err(); err != nil {
-		return errs.E(errs.Internal, fmt.Errorf("%w: %v", ErrBroken, err))
+		return nil, errs.E(errs.Internal, fmt.Errorf("%w: %v", ErrBroken, err))
 	}
 	cp, ok := l.Latest()
 	if !ok {
-		return errs.E(errs.NotExist, "no checkpoint yet")
+		return nil, errs.E(errs.NotExist, "no checkpoint yet")
 	}
-	info, err := l.checkpointInfo(r.Context(), cp)
+	info, err := l.checkpointInfo(ctx, cp)
+	if err != nil {
+		return nil, err
+	}
+	return &info, nil
+}
+
+func (l *Log) handleCheckpoint(w http.ResponseWriter, r *http.Request) error {
+	info, err := l.LatestInfo(r.Context())
 	if err != nil {
 		return err
 	}
@@ -192,7 +202,7 @@ func (l *Log) handleSearch(w http.ResponseWriter, r *http.Request) error {
 	if _, err := httpx.DecodeCursor(r, &before); err != nil {
 		return err
 	}
-	entries, err := l.Search(r.Context(), f, before, limit+1)
+	entries, err := l.ConsultSearch(r.Context(), f, before, limit+1)
 	if err != nil {
 		return err
 	}
@@ -203,9 +213,6 @@ func (l *Log) handleSearch(w http.ResponseWriter, r *http.Request) error {
 	}
 	if page.Items == nil {
 		page.Items = []Entry{}
-	}
-	if err := l.recordConsult(r.Context(), "search", f.refs()...); err != nil {
-		return err
 	}
 	return httpx.WriteJSON(w, http.StatusOK, page)
 }
@@ -254,12 +261,8 @@ func (l *Log) handleExport(w http.ResponseWriter, r *http.Request) error {
 			return errs.E(errs.Invalid, "proofs", "must be true or false")
 		}
 	}
-	h, err := l.PrepareExport(r.Context(), rg)
+	h, err := l.ConsultExport(r.Context(), rg)
 	if err != nil {
-		return err
-	}
-	refs := []Ref{{Type: "filter:start", ID: strconv.FormatUint(h.Start, 10)}, {Type: "filter:end", ID: strconv.FormatUint(h.End, 10)}}
-	if err := l.recordConsult(r.Context(), "export", refs...); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/jsonl")
@@ -287,6 +290,34 @@ func (l *Log) handleCosignatures(w http.ResponseWriter, r *http.Request) error {
 // recordConsult records that the caller consulted the audit log. It must
 // commit before anything read from the log leaves the node: a read whose
 // event cannot be written fails.
+// ConsultSearch searches the log for an oversight officer (the caller
+// checks the officer's role and justification) and records that
+// consultation of the log before returning what it found.
+func (l *Log) ConsultSearch(ctx context.Context, f Filter, before uint64, limit int) ([]Entry, error) {
+	entries, err := l.Search(ctx, f, before, limit)
+	if err != nil {
+		return nil, err
+	}
+	if err := l.recordConsult(ctx, "search", f.refs()...); err != nil {
+		return nil, err
+	}
+	return entries, nil
+}
+
+// ConsultExport prepares an export for an oversight officer and records that
+// consultation of the log; the caller then streams it with WriteExport.
+func (l *Log) ConsultExport(ctx context.Context, rg ExportRange) (ExportHeader, error) {
+	h, err := l.PrepareExport(ctx, rg)
+	if err != nil {
+		return ExportHeader{}, err
+	}
+	refs := []Ref{{Type: "filter:start", ID: strconv.FormatUint(h.Start, 10)}, {Type: "filter:end", ID: strconv.FormatUint(h.End, 10)}}
+	if err := l.recordConsult(ctx, "export", refs...); err != nil {
+		return ExportHeader{}, err
+	}
+	return h, nil
+}
+
 func (l *Log) recordConsult(ctx context.Context, reason string, refs ...Ref) error {
 	e := New(ctx, Consult, append([]Ref{{Type: "audit-log", ID: l.keys.origin}}, refs...)...)
 	e.Reason = "audit " + reason

@@ -585,3 +585,16 @@ func (s *Service) Bootstrap(ctx context.Context, username string) (*CreateUserRe
 	}
 	return u, t, nil
 }
+
+// ListUsers returns up to limit accounts ordered by username, after the
+// given username ("" for the first page). Callers check that the caller is
+// an administrator.
+func (s *Service) ListUsers(ctx context.Context, after string, limit int) ([]*User, error) {
+	return listUsers(ctx, s.db, after, limit)
+}
+
+// ListTokens returns up to limit tokens ordered by id after the given id;
+// owner, when not empty, limits them to one user's.
+func (s *Service) ListTokens(ctx context.Context, owner, after string, limit int) ([]*Token, error) {
+	return listTokens(ctx, s.db, owner, after, limit)
+}

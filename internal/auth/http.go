@@ -128,7 +128,7 @@ func (s *Service) handleListUsers(w http.ResponseWriter, r *http.Request) error 
 	if _, err := httpx.DecodeCursor(r, &after); err != nil {
 		return err
 	}
-	users, err := listUsers(r.Context(), s.db, after, limit+1)
+	users, err := s.ListUsers(r.Context(), after, limit+1)
 	if err != nil {
 		return err
 	}
@@ -197,7 +197,7 @@ func (s *Service) handleListTokens(w http.ResponseWriter, r *http.Request) error
 	if p.Role == access.Admin {
 		owner = ""
 	}
-	toks, err := listTokens(r.Context(), s.db, owner, after, limit+1)
+	toks, err := s.ListTokens(r.Context(), owner, after, limit+1)
 	if err != nil {
 		return err
 	}
