@@ -21,59 +21,103 @@ import (
 // It records a disclose event naming the recipient and the rule, allowed
 // or denied. Federation sends the document and then records the delivery
 // with [SetHolder]. to must come from the partner registry, never from
-// request input.
+// request input. [Service.DiscloseCopyIn] does the same inside the
+// caller's transaction.
 func (s *Service) DiscloseCopy(ctx context.Context, id string, to policy.Partner, purpose policy.Purpose) ([]byte, policy.Decision, error) {
+	var out Disclosed
+	err := s.db.Write(ctx, func(tx *db.Tx) error {
+		var err error
+		out, err = s.DiscloseCopyIn(ctx, tx, id, to, purpose, "")
+		return err
+	})
+	if err != nil {
+		return nil, out.Decision, err
+	}
+	if out.Refusal != nil {
+		return nil, out.Decision, out.Refusal
+	}
+	return out.Document, out.Decision, nil
+}
+
+// Disclosed is the outcome of [Service.DiscloseCopyIn].
+type Disclosed struct {
+	// Document is the recipient's copy (a Record in JSON); nil when the
+	// disclosure was refused.
+	Document []byte
+	// Version is the version of the record disclosed, or refused.
+	Version int
+	// Envelope is the record's envelope as held here; zero when the
+	// caller may not read the record.
+	Envelope policy.Envelope
+	Decision policy.Decision
+	// Refusal is set when the disclosure was refused: the error to report
+	// (errs.Withheld for a record the caller may not read, so that its
+	// existence is not revealed; otherwise the decision's error). The
+	// refusal's denied audit event was appended in the transaction, which
+	// the caller should commit so that the refusal stays on record.
+	Refusal error
+}
+
+// DiscloseCopyIn is DiscloseCopy inside the caller's transaction, so that
+// the disclosure and the message that carries the copy (federation's
+// outbox entry) commit together or not at all. message, when not empty,
+// is the id of that message: the disclose event names it, as the
+// recipient's collect event will. A refusal is not an error: see
+// [Disclosed.Refusal]. An error means tx must roll back.
+func (s *Service) DiscloseCopyIn(ctx context.Context, tx *db.Tx, id string, to policy.Partner, purpose policy.Purpose, message string) (Disclosed, error) {
 	now := s.now()
 	sc, _, err := s.scope(ctx, now)
 	if err != nil {
-		return nil, policy.Decision{}, err
+		return Disclosed{}, err
 	}
-	var (
-		doc        []byte
-		dec        policy.Decision
-		readDenied bool
-	)
-	err = s.db.Write(ctx, func(tx *db.Tx) error {
-		st, d, err := readable(ctx, tx, sc, id)
-		if err != nil {
-			return err
-		}
-		if !d.Allowed {
-			dec, readDenied = d, true
-			return s.denied(ctx, tx, audit.Disclose, id, d)
-		}
-		if st.rec.State != StateActive && st.rec.State != StateFlagged {
-			return errs.E(errs.Conflict, "state", "a withdrawn record is not disclosed")
-		}
-		env := st.rec.Envelope
-		dec = s.decider.CanDiscloseInCase(s.cfg.Agency, env, to, purpose, access.JustificationFrom(ctx).CaseRef, now)
-		e := event(ctx, audit.Disclose, &env, id)
-		e.Recipients, e.Purpose, e.Reason = []string{to.Agency}, string(purpose), dec.Rule
-		if !dec.Allowed {
-			e.Outcome = audit.Denied
-			return s.audit.Append(ctx, tx, e)
-		}
-		cp, err := s.decider.RecipientEnvelope(env, s.cfg.Agency, to, now)
-		if err != nil {
-			return err
-		}
-		r := st.rec
-		r.Envelope, r.CreatedBy, r.UpdatedBy, r.Provenance = cp, "", "", nil
-		if doc, err = json.Marshal(&r); err != nil {
-			return fmt.Errorf("encode copy: %w", err)
-		}
-		return s.audit.Append(ctx, tx, e)
-	})
+	st, d, err := readable(ctx, tx, sc, id)
 	if err != nil {
-		return nil, dec, err
+		return Disclosed{}, err
 	}
-	if readDenied {
-		return nil, dec, withheld(dec)
+	if !d.Allowed {
+		return Disclosed{Decision: d, Refusal: withheld(d)}, s.denied(ctx, tx, audit.Disclose, id, d)
 	}
-	if !dec.Allowed {
-		return nil, dec, dec.Err()
+	if st.rec.State != StateActive && st.rec.State != StateFlagged {
+		return Disclosed{}, errs.E(errs.Conflict, "state", "a withdrawn record is not disclosed")
 	}
-	return doc, dec, nil
+	env := st.rec.Envelope
+	out := Disclosed{Version: st.rec.Version, Envelope: env}
+	out.Decision = s.decider.CanDiscloseInCase(s.cfg.Agency, env, to, purpose, access.JustificationFrom(ctx).CaseRef, now)
+	e := event(ctx, audit.Disclose, &env, id)
+	e.Recipients, e.Purpose, e.Reason = []string{to.Agency}, string(purpose), out.Decision.Rule
+	if !out.Decision.Allowed {
+		e.Outcome = audit.Denied
+		out.Refusal = out.Decision.Err()
+		return out, s.audit.Append(ctx, tx, e)
+	}
+	if out.Document, err = s.copyDocument(st.rec, to, now); err != nil {
+		return Disclosed{}, err
+	}
+	e.Objects = append(e.Objects, messageRefs(message)...)
+	return out, s.audit.Append(ctx, tx, e)
+}
+
+// copyDocument is the document of r as partner to receives it: the
+// recipient's envelope, without this node's user ids and provenance.
+func (s *Service) copyDocument(r Record, to policy.Partner, now time.Time) ([]byte, error) {
+	cp, err := s.decider.RecipientEnvelope(r.Envelope, s.cfg.Agency, to, now)
+	if err != nil {
+		return nil, err
+	}
+	r.Envelope, r.CreatedBy, r.UpdatedBy, r.Provenance = cp, "", "", nil
+	doc, err := json.Marshal(&r)
+	if err != nil {
+		return nil, fmt.Errorf("encode copy: %w", err)
+	}
+	return doc, nil
+}
+
+// messageRefs names the federation message an event concerns, if any.
+func messageRefs(message string) []audit.Ref {
+	if message == "" {
+		return nil
+	}
+	return []audit.Ref{{Type: "message", ID: message}}
 }
 
 // ReceivedKind is what a partner sent about a record.
@@ -101,6 +145,9 @@ type Received struct {
 	// of a withdrawal or erasure.
 	RecordID string
 	Version  int
+	// Message, when not empty, is the id of the federation message that
+	// carried it: the audit event names it, as the sender's does.
+	Message string
 }
 
 // ApplyReceived applies what partner node p (the principal in ctx, a
@@ -111,18 +158,34 @@ type Received struct {
 // other than the originator, may only narrow the envelope of the copy
 // held. Versions not newer than the one held are ignored (the call is
 // idempotent). Withdrawals and erasures are accepted from the originator
-// or from the holder the copy came from. It records a collect, alter or
-// erase event.
+// or from the holder the copy came from, for a record held here: one for
+// a record never held is refused (errs.NotExist). It records a collect,
+// alter or erase event. [Service.ApplyReceivedIn] does the same inside
+// the caller's transaction.
 func (s *Service) ApplyReceived(ctx context.Context, in Received) (*Record, error) {
+	var out *Record
+	err := s.db.Write(ctx, func(tx *db.Tx) error {
+		var err error
+		out, err = s.ApplyReceivedIn(ctx, tx, in)
+		return err
+	})
+	return out, err
+}
+
+// ApplyReceivedIn is ApplyReceived inside the caller's transaction: the
+// one in which federation records the message that carried it, so that
+// the message is accepted exactly when its content is applied. On an
+// error tx must roll back; nothing was applied.
+func (s *Service) ApplyReceivedIn(ctx context.Context, tx *db.Tx, in Received) (*Record, error) {
 	p, ok := access.From(ctx)
 	if !ok || !p.Partner || !policy.ValidAgencyID(p.Agency) || p.Agency == s.cfg.Agency {
 		return nil, errs.E(errs.Permission, "only a partner node sends records")
 	}
 	switch in.Kind {
 	case ReceivedCopy:
-		return s.receiveCopy(ctx, p, in.Document)
+		return s.receiveCopy(ctx, tx, p, in)
 	case ReceivedWithdraw, ReceivedErase:
-		return nil, s.receiveTombstone(ctx, p, in)
+		return nil, s.receiveTombstone(ctx, tx, p, in)
 	}
 	return nil, errs.E(errs.Invalid, "kind", "unknown kind of received message")
 }
@@ -181,9 +244,9 @@ func (s *Service) holdable(env policy.Envelope, now time.Time) policy.Decision {
 	return s.decider.ReadScope(dpo, s.cfg.Agency, "", now).Decide(env)
 }
 
-func (s *Service) receiveCopy(ctx context.Context, p access.Principal, doc []byte) (*Record, error) {
+func (s *Service) receiveCopy(ctx context.Context, tx *db.Tx, p access.Principal, in Received) (*Record, error) {
 	now := s.now()
-	r, err := s.decodeCopy(doc)
+	r, err := s.decodeCopy(in.Document)
 	if err != nil {
 		return nil, err
 	}
@@ -209,60 +272,52 @@ func (s *Service) receiveCopy(ctx context.Context, p access.Principal, doc []byt
 	if r.CreatedAt.IsZero() {
 		r.CreatedAt = r.UpdatedAt
 	}
-	var out *Record
-	err = s.db.Write(ctx, func(tx *db.Tx) error {
-		st, err := loadRecord(ctx, tx, r.ID)
-		if errs.Is(err, errs.NotExist) {
-			x, err := buildIndex(r)
-			if err != nil {
-				return err
-			}
-			rid, err := insertRecord(ctx, tx, r, ChangeReceive, x)
-			if err != nil {
-				return err
-			}
-			if err := insertIndexes(ctx, tx, []indexed{{rid, x}}); err != nil {
-				return err
-			}
-			changes := []ChangeEntry{{RecordID: r.ID, Version: r.Version, Change: ChangeReceive, Originator: env.Originator}}
-			if err := appendChanges(ctx, tx, now, changes); err != nil {
-				return err
-			}
-			s.notify(tx, changes...)
-			out = r
-			e := event(ctx, audit.Collect, env, r.ID)
-			e.Reason = "received"
-			return s.audit.Append(ctx, tx, e)
-		}
+	st, err := loadRecord(ctx, tx, r.ID)
+	if errs.Is(err, errs.NotExist) {
+		x, err := buildIndex(r)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if err := s.checkHeldCopy(st, env.Originator, p.Agency); err != nil {
-			return err
+		rid, err := insertRecord(ctx, tx, r, ChangeReceive, x)
+		if err != nil {
+			return nil, err
 		}
-		if r.Version <= st.rec.Version {
-			out = &st.rec // already held: nothing to do
-			return nil
+		if err := insertIndexes(ctx, tx, []indexed{{rid, x}}); err != nil {
+			return nil, err
 		}
-		if p.Agency != env.Originator {
-			if err := policy.NotWider(*env, st.rec.Envelope); err != nil {
-				return err
-			}
+		changes := []ChangeEntry{{RecordID: r.ID, Version: r.Version, Change: ChangeReceive, Originator: env.Originator}}
+		if err := appendChanges(ctx, tx, now, changes); err != nil {
+			return nil, err
 		}
-		r.CaseRef = st.rec.CaseRef
-		r.CreatedAt = st.rec.CreatedAt
-		if err := s.replace(ctx, tx, st, r, ChangeReceive, now); err != nil {
-			return err
-		}
-		out = r
-		e := event(ctx, audit.Alter, env, r.ID)
+		s.notify(tx, changes...)
+		e := event(ctx, audit.Collect, env, r.ID)
+		e.Objects = append(e.Objects, messageRefs(in.Message)...)
 		e.Reason = "received"
-		return s.audit.Append(ctx, tx, e)
-	})
+		return r, s.audit.Append(ctx, tx, e)
+	}
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	if err := s.checkHeldCopy(st, env.Originator, p.Agency); err != nil {
+		return nil, err
+	}
+	if r.Version <= st.rec.Version {
+		return &st.rec, nil // already held: nothing to do
+	}
+	if p.Agency != env.Originator {
+		if err := policy.NotWider(*env, st.rec.Envelope); err != nil {
+			return nil, err
+		}
+	}
+	r.CaseRef = st.rec.CaseRef
+	r.CreatedAt = st.rec.CreatedAt
+	if err := s.replace(ctx, tx, st, r, ChangeReceive, now); err != nil {
+		return nil, err
+	}
+	e := event(ctx, audit.Alter, env, r.ID)
+	e.Objects = append(e.Objects, messageRefs(in.Message)...)
+	e.Reason = "received"
+	return r, s.audit.Append(ctx, tx, e)
 }
 
 // checkHeldCopy checks that a stored record is a live copy from the same
@@ -281,49 +336,49 @@ func (s *Service) checkHeldCopy(st *stored, originator, agency string) error {
 	return nil
 }
 
-func (s *Service) receiveTombstone(ctx context.Context, p access.Principal, in Received) error {
+func (s *Service) receiveTombstone(ctx context.Context, tx *db.Tx, p access.Principal, in Received) error {
 	if !validRecordID(in.RecordID) {
 		return errs.E(errs.Invalid, "id", "a record id is a UUID")
 	}
 	now := s.now()
-	return s.db.Write(ctx, func(tx *db.Tx) error {
-		st, err := loadRecord(ctx, tx, in.RecordID)
-		if errs.Is(err, errs.NotExist) {
-			return nil // never held, or erased and gone: nothing to do
-		}
-		if err != nil {
+	st, err := loadRecord(ctx, tx, in.RecordID)
+	if errs.Is(err, errs.NotExist) {
+		return errs.E(errs.NotExist, "id", "no copy of this record is held here")
+	}
+	if err != nil {
+		return err
+	}
+	if st.rec.State == StateErased {
+		return nil // already erased
+	}
+	if in.Kind == ReceivedWithdraw && st.rec.State == StateWithdrawn {
+		return nil
+	}
+	if !st.rec.Envelope.IsCopy() {
+		return errs.E(errs.Conflict, "id", "this node is the record's originator")
+	}
+	if p.Agency != st.rec.Envelope.Originator && p.Agency != st.rec.Envelope.ReceivedFrom {
+		return errs.E(errs.Permission, "id", "only the originator or the agency the copy came from withdraws or erases it")
+	}
+	if in.Kind == ReceivedErase {
+		if err := s.erase(ctx, tx, st, now); err != nil {
 			return err
 		}
-		if st.rec.State == StateErased {
-			return nil // already erased
-		}
-		if in.Kind == ReceivedWithdraw && st.rec.State == StateWithdrawn {
-			return nil
-		}
-		if !st.rec.Envelope.IsCopy() {
-			return errs.E(errs.Conflict, "id", "this node is the record's originator")
-		}
-		if p.Agency != st.rec.Envelope.Originator && p.Agency != st.rec.Envelope.ReceivedFrom {
-			return errs.E(errs.Permission, "id", "only the originator or the agency the copy came from withdraws or erases it")
-		}
-		if in.Kind == ReceivedErase {
-			if err := s.erase(ctx, tx, st, now); err != nil {
-				return err
-			}
-			e := event(ctx, audit.Erase, &st.rec.Envelope, in.RecordID)
-			e.Reason = "received"
-			return s.audit.Append(ctx, tx, e)
-		}
-		r := st.rec
-		r.Version, r.State, r.UpdatedBy, r.UpdatedAt = max(in.Version, r.Version+1), StateWithdrawn, "", micro(now)
-		if r.Provenance != nil {
-			r.Provenance.OriginVersion = max(in.Version, r.Provenance.OriginVersion)
-		}
-		if err := s.replace(ctx, tx, st, &r, ChangeWithdraw, now); err != nil {
-			return err
-		}
-		e := event(ctx, audit.Alter, &r.Envelope, in.RecordID)
-		e.Reason = "received-withdraw"
+		e := event(ctx, audit.Erase, &st.rec.Envelope, in.RecordID)
+		e.Objects = append(e.Objects, messageRefs(in.Message)...)
+		e.Reason = "received"
 		return s.audit.Append(ctx, tx, e)
-	})
+	}
+	r := st.rec
+	r.Version, r.State, r.UpdatedBy, r.UpdatedAt = max(in.Version, r.Version+1), StateWithdrawn, "", micro(now)
+	if r.Provenance != nil {
+		r.Provenance.OriginVersion = max(in.Version, r.Provenance.OriginVersion)
+	}
+	if err := s.replace(ctx, tx, st, &r, ChangeWithdraw, now); err != nil {
+		return err
+	}
+	e := event(ctx, audit.Alter, &r.Envelope, in.RecordID)
+	e.Objects = append(e.Objects, messageRefs(in.Message)...)
+	e.Reason = "received-withdraw"
+	return s.audit.Append(ctx, tx, e)
 }
