@@ -34,9 +34,9 @@ type index struct {
 	step     sync.Mutex // serialises Sync; guards the fields below
 	loaded   bool
 	keys     map[match.EpochID]*match.EpochKey // every key the holder has
-	recs     map[string]*indexedRecord // by record id; only records with keys
-	cursor   int64                     // last change-feed entry applied
-	partners map[string]policy.Partner // the partners views are built for
+	recs     map[string]*indexedRecord         // by record id; only records with keys
+	cursor   int64                             // last change-feed entry applied
+	partners map[string]policy.Partner         // the partners views are built for
 }
 
 // indexedRecord is what the index remembers of a record: its keys (the
