@@ -34,6 +34,8 @@ type Partner struct {
 	URLs         []string  `json:"urls"`
 	TLSPin       string    `json:"tlsPin"`
 	CardNotAfter time.Time `json:"cardNotAfter"`
+	SigningKey   []byte    `json:"signingKey" doc:"the Ed25519 public key of the current card"`
+	AuditOrigin  string    `json:"auditOrigin,omitempty" doc:"origin line of the partner's audit-log checkpoints"`
 	AddedAt      time.Time `json:"addedAt"`
 	ChangedAt    time.Time `json:"changedAt"`
 }
@@ -220,7 +222,7 @@ func scanPartner(r scanner) (Partner, error) {
 	if err != nil {
 		return p, fmt.Errorf("stored card of %s: %w", p.Agency, err)
 	}
-	p.URLs, p.CardNotAfter = c.URLs, c.NotAfter
+	p.URLs, p.CardNotAfter, p.SigningKey, p.AuditOrigin = c.URLs, c.NotAfter, c.SigningKey, c.AuditOrigin
 	p.AddedAt, p.ChangedAt = fromMicro(added), fromMicro(changed)
 	return p, nil
 }
