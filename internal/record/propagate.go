@@ -28,27 +28,48 @@ type HolderUpdate struct {
 	Decision policy.Decision
 }
 
-// UpdateForHolder decides, inside tx, what partner to — which this node
-// sent a copy of record id for purpose, in case caseRef — must be sent now
-// that the record changed: the current version (a copy with the
-// recipient's envelope, as DiscloseCopy makes it), a withdrawal, an
-// erasure, or, when the policy decision for the current version refuses
-// the holder (an H3 rule, TLP:RED recipients or the purpose changed), an
-// erasure that revokes the copy. A record past its review date is not
-// sent (Kind empty): retention acts on it at both ends.
+// HolderRef names a partner that holds a copy of a record this node sent
+// it, and how it was sent.
+type HolderRef struct {
+	RecordID string
+	// To is the holder, from the partner registry.
+	To policy.Partner
+	// Purpose and CaseRef are those of the disclosure that gave the holder
+	// its copy: updates go where that disclosure went, on the same terms.
+	Purpose policy.Purpose
+	CaseRef string
+	// Sent is the version the holder was last sent (0: none).
+	Sent int
+	// Message is the id of the federation message that will carry the
+	// update; the disclose event names it.
+	Message string
+}
+
+// UpdateForHolder decides, inside tx, what holder h must be sent now that
+// the record changed: the current version (a copy with the recipient's
+// envelope, as DiscloseCopy makes it), a withdrawal, an erasure, or, when
+// the policy decision for the current version refuses the holder (an H3
+// rule, the TLP:RED recipients or the purpose changed), an erasure that
+// revokes the copy. Nothing is sent (Kind empty, no event) when the record
+// is not past h.Sent, or when it is past its review date: retention acts
+// on it at both ends.
 //
-// It records a disclose event naming the recipient and message (the
-// federation message that will carry the update), acted by the officer in
-// ctx, or by the propagation job when ctx carries none (a partner
-// principal, in a federation handler, counts as none). No officer
-// justification is needed: the update follows a disclosure made earlier.
-func (s *Service) UpdateForHolder(ctx context.Context, tx *db.Tx, id string, to policy.Partner, purpose policy.Purpose, caseRef, message string) (HolderUpdate, error) {
-	if err := checkRecordID(id); err != nil {
+// Otherwise it records a disclose event naming the recipient and
+// h.Message, acted by the officer in ctx, or by the propagation job when
+// ctx carries none (a partner principal, in a federation handler, counts
+// as none). No officer justification is needed: the update follows a
+// disclosure made earlier. It fails with errs.NotExist for a record not
+// held here at all.
+func (s *Service) UpdateForHolder(ctx context.Context, tx *db.Tx, h HolderRef) (HolderUpdate, error) {
+	if err := checkRecordID(h.RecordID); err != nil {
 		return HolderUpdate{}, err
 	}
-	st, err := loadRecord(ctx, tx, id)
+	st, err := loadRecord(ctx, tx, h.RecordID)
 	if err != nil {
 		return HolderUpdate{}, err
+	}
+	if st.rec.Version <= h.Sent {
+		return HolderUpdate{Version: st.rec.Version}, nil
 	}
 	now := s.now()
 	var env *policy.Envelope
@@ -61,24 +82,24 @@ func (s *Service) UpdateForHolder(ctx context.Context, tx *db.Tx, id string, to 
 		u.Kind, reason, env = ReceivedWithdraw, string(ChangeWithdraw), &st.rec.Envelope
 	default:
 		env = &st.rec.Envelope
-		u.Decision = s.decider.CanDiscloseInCase(s.cfg.Agency, *env, to, purpose, caseRef, now)
+		u.Decision = s.decider.CanDiscloseInCase(s.cfg.Agency, *env, h.To, h.Purpose, h.CaseRef, now)
 		switch {
 		case u.Decision.Allowed:
-			if u.Document, err = s.copyDocument(st.rec, to, now); err != nil {
+			if u.Document, err = s.copyDocument(st.rec, h.To, now); err != nil {
 				return HolderUpdate{}, err
 			}
 			u.Kind, reason = ReceivedCopy, u.Decision.Rule
 		case u.Decision.Rule == policy.RuleExpired:
-			return HolderUpdate{Decision: u.Decision}, nil
+			return HolderUpdate{Version: st.rec.Version, Decision: u.Decision}, nil
 		default:
 			u.Kind, reason = ReceivedErase, "revoke: "+u.Decision.Rule
 		}
 	}
-	e := event(ctx, audit.Disclose, env, id)
+	e := event(ctx, audit.Disclose, env, h.RecordID)
 	if p, ok := access.From(ctx); !ok || p.Partner {
 		e.ActorID, e.ActorName, e.Agency, e.Role, e.TokenID, e.Partner = "", propagationActor, s.cfg.Agency, "", "", false
 	}
-	e.Objects = append(e.Objects, messageRefs(message)...)
-	e.Recipients, e.Purpose, e.Reason = []string{to.Agency}, string(purpose), reason
+	e.Objects = append(e.Objects, messageRefs(h.Message)...)
+	e.Recipients, e.Purpose, e.Reason = []string{h.To.Agency}, string(h.Purpose), reason
 	return u, s.audit.Append(ctx, tx, e)
 }

@@ -76,12 +76,13 @@ func TestUpdateForHolder(t *testing.T) {
 	officer := officerCtx(access.Investigator)
 	r := e.mustCreate(t, officer, draft("Route", ent("v1", "Vehicle", "registrationNumber", "NL-77-XY")))
 	fr := policy.Partner{Agency: "FR-DCPJ", Country: "FR"}
-	update := func() HolderUpdate {
+	update := func(sent int) HolderUpdate {
 		t.Helper()
 		var u HolderUpdate
 		err := e.db.Write(context.Background(), func(tx *db.Tx) error {
 			var err error
-			u, err = e.svc.UpdateForHolder(context.Background(), tx, r.ID, fr, policy.PurposeCriminalInvestigation, "", "0190f1c2-0000-7000-8000-000000000002")
+			u, err = e.svc.UpdateForHolder(context.Background(), tx, HolderRef{RecordID: r.ID, To: fr,
+				Purpose: policy.PurposeCriminalInvestigation, Sent: sent, Message: "0190f1c2-0000-7000-8000-000000000002"})
 			return err
 		})
 		if err != nil {
@@ -90,7 +91,13 @@ func TestUpdateForHolder(t *testing.T) {
 		return u
 	}
 	e.events.take()
-	u := update()
+	if u := update(1); u.Kind != "" || u.Version != 1 {
+		t.Errorf("nothing new: %+v", u)
+	}
+	if evs := e.events.take(); len(evs) != 0 {
+		t.Errorf("events when nothing is sent: %+v", evs)
+	}
+	u := update(0)
 	var cp Record
 	if u.Kind != ReceivedCopy || json.Unmarshal(u.Document, &cp) != nil || cp.Envelope.ReceivedFrom != testAgency || cp.CreatedBy != "" {
 		t.Fatalf("update %+v", u)
@@ -108,13 +115,13 @@ func TestUpdateForHolder(t *testing.T) {
 	if _, err := e.svc.Update(officer, r.ID, d); err != nil {
 		t.Fatal(err)
 	}
-	if u := update(); u.Kind != ReceivedErase || u.Decision.Rule != policy.RuleH3NotToCountry || u.Version != 2 {
+	if u := update(1); u.Kind != ReceivedErase || u.Decision.Rule != policy.RuleH3NotToCountry || u.Version != 2 {
 		t.Errorf("narrowed: %+v", u)
 	}
 	if _, err := e.svc.Withdraw(officer, r.ID); err != nil {
 		t.Fatal(err)
 	}
-	if u := update(); u.Kind != ReceivedWithdraw || u.Version != 3 || u.Document != nil {
+	if u := update(2); u.Kind != ReceivedWithdraw || u.Version != 3 || u.Document != nil {
 		t.Errorf("withdrawn: %+v", u)
 	}
 }
