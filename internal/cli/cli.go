@@ -93,6 +93,8 @@ LIAISON_TOKEN).`,
 		newNoticeCmd(env),
 		newAlertCmd(env),
 		newLookupCmd(env),
+		newScenarioCmd(env),
+		newDemoCmd(env),
 	)
 	return root
 }
