@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -413,7 +411,9 @@ func (inertFederation) Handle(string, federation.InboundHandler) {}
 func (inertFederation) Send(context.Context, *db.Tx, federation.Outbound) (uuid.UUID, error) {
 	return uuid.Nil, errs.E(errs.Transient, "no federation in this test")
 }
-func (inertFederation) ListPartners(context.Context, bool) ([]federation.Partner, error) { return nil, nil }
+func (inertFederation) ListPartners(context.Context, bool) ([]federation.Partner, error) {
+	return nil, nil
+}
 
 // Sequential sweeps are refused on the querier's node before anything is
 // sent, and audited.
@@ -535,5 +535,3 @@ func TestBadEvaluationRequests(t *testing.T) {
 	}
 }
 
-var _ = sql.ErrNoRows
-var _ = errors.Is

@@ -136,7 +136,9 @@ func (f *fakeFederation) Handle(string, federation.InboundHandler) {}
 func (f *fakeFederation) Send(context.Context, *db.Tx, federation.Outbound) (uuid.UUID, error) {
 	return uuid.Nil, errs.E(errs.Transient, "not in this test")
 }
-func (f *fakeFederation) ListPartners(context.Context, bool) ([]federation.Partner, error) { return f.partners, nil }
+func (f *fakeFederation) ListPartners(context.Context, bool) ([]federation.Partner, error) {
+	return f.partners, nil
+}
 
 func newQuerierOnly(t testing.TB, fed Federation) (*Service, *fedtest.Recorder) {
 	t.Helper()
@@ -194,4 +196,6 @@ func TestQuerierChecksAnnouncements(t *testing.T) {
 // noChanges is an empty change feed.
 type noChanges struct{}
 
-func (noChanges) ChangesSince(context.Context, int64, int) ([]record.ChangeEntry, error) { return nil, nil }
+func (noChanges) ChangesSince(context.Context, int64, int) ([]record.ChangeEntry, error) {
+	return nil, nil
+}
