@@ -534,4 +534,3 @@ func TestBadEvaluationRequests(t *testing.T) {
 		t.Errorf("border role: %v", err)
 	}
 }
-
