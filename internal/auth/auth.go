@@ -159,6 +159,7 @@ func (s *Service) authenticateToken(ctx context.Context, tok string) (access.Pri
 		return access.Principal{}, errBadCredentials
 	}
 	p := s.principal(cred.user, id)
+	p.Exercise = cred.exercise
 	entry := cachedToken{hash: hash, principal: p, validTill: now.Add(tokenCacheTTL), expiresAt: cred.expiresAt, lastUsed: c.lastUsed}
 	if now.Sub(c.lastUsed) > time.Minute {
 		entry.lastUsed = now
@@ -408,6 +409,19 @@ type CreatedToken struct {
 // CreateToken issues an API token for username, valid for ttl (0 = default).
 // The token acts with the user's role.
 func (s *Service) CreateToken(ctx context.Context, username, name string, ttl time.Duration) (*CreatedToken, error) {
+	return s.createToken(ctx, username, name, ttl, false)
+}
+
+// CreateExerciseToken issues an API token, as CreateToken does, that acts
+// inside a training exercise: its principal has Exercise set, so policy
+// lets it read and create exercise data only, and every audit event it
+// causes carries the exercise flag. Portal sessions never act inside an
+// exercise.
+func (s *Service) CreateExerciseToken(ctx context.Context, username, name string, ttl time.Duration) (*CreatedToken, error) {
+	return s.createToken(ctx, username, name, ttl, true)
+}
+
+func (s *Service) createToken(ctx context.Context, username, name string, ttl time.Duration, exercise bool) (*CreatedToken, error) {
 	if ttl == 0 {
 		ttl = s.cfg.TokenTTL
 	}
@@ -428,11 +442,14 @@ func (s *Service) CreateToken(ctx context.Context, username, name string, ttl ti
 		if u.Disabled {
 			return errs.E(errs.Conflict, "user", "the user is disabled")
 		}
-		tok = &Token{ID: id, UserID: u.ID, Username: u.Username, Name: name, CreatedAt: now, ExpiresAt: now.Add(ttl)}
+		tok = &Token{ID: id, UserID: u.ID, Username: u.Username, Name: name, CreatedAt: now, ExpiresAt: now.Add(ttl), Exercise: exercise}
 		if err := insertToken(ctx, tx, tok, hashSecret(secret)); err != nil {
 			return err
 		}
 		e := audit.New(ctx, audit.TokenCreated, audit.Ref{Type: "user", ID: u.ID}, audit.Ref{Type: "token", ID: id})
+		if exercise {
+			e.Reason = "exercise token"
+		}
 		return s.audit.Append(ctx, tx, e)
 	})
 	if err != nil {

@@ -41,6 +41,7 @@ type createTokenRequest struct {
 	Username  string `json:"username,omitempty" doc:"whose token; default the caller (admins may name others)"`
 	Name      string `json:"name,omitempty"`
 	ExpiresIn string `json:"expiresIn,omitempty" doc:"Go duration, e.g. 720h"`
+	Exercise  bool   `json:"exercise,omitempty" doc:"a token for a training exercise: it acts on exercise data only"`
 }
 
 type resetResult struct {
@@ -232,7 +233,11 @@ func (s *Service) handleCreateToken(w http.ResponseWriter, r *http.Request) erro
 		}
 		ttl = d
 	}
-	t, err := s.CreateToken(r.Context(), req.Username, req.Name, ttl)
+	create := s.CreateToken
+	if req.Exercise {
+		create = s.CreateExerciseToken
+	}
+	t, err := create(r.Context(), req.Username, req.Name, ttl)
 	if err != nil {
 		return err
 	}

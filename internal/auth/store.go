@@ -43,6 +43,9 @@ var Schema = db.Schema{Component: "auth", Steps: []db.Migration{
 		last_seen_at BIGINT NOT NULL,
 		expires_at BIGINT NOT NULL)`},
 	{SQL: `CREATE INDEX sessions_user ON sessions (user_id)`},
+	// Exercise tokens act only inside a training exercise (see
+	// Service.CreateExerciseToken).
+	{SQL: `ALTER TABLE tokens ADD COLUMN exercise {{BOOL}} NOT NULL DEFAULT FALSE`},
 }}
 
 // User is an officer account. Disabling keeps the account (and its
@@ -69,6 +72,9 @@ type Token struct {
 	ExpiresAt  time.Time  `json:"expiresAt"`
 	RevokedAt  *time.Time `json:"revokedAt,omitempty"`
 	LastUsedAt *time.Time `json:"lastUsedAt,omitempty"`
+	// Exercise tokens act inside a training exercise: on exercise data
+	// only, and every audit event they cause is marked as an exercise's.
+	Exercise bool `json:"exercise,omitempty"`
 }
 
 const userColumns = `id, username, display_name, role, password_hash, must_change_password, disabled, created_at, updated_at`
@@ -138,21 +144,21 @@ func listUsers(ctx context.Context, q db.Querier, after string, limit int) ([]*U
 }
 
 func insertToken(ctx context.Context, tx *db.Tx, t *Token, secretHash []byte) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO tokens (id, user_id, secret_hash, name, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		t.ID, t.UserID, secretHash, t.Name, t.CreatedAt.UnixMicro(), t.ExpiresAt.UnixMicro())
+	_, err := tx.ExecContext(ctx, `INSERT INTO tokens (id, user_id, secret_hash, name, created_at, expires_at, exercise) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		t.ID, t.UserID, secretHash, t.Name, t.CreatedAt.UnixMicro(), t.ExpiresAt.UnixMicro(), t.Exercise)
 	if err != nil {
 		return fmt.Errorf("insert token: %w", err)
 	}
 	return nil
 }
 
-const tokenColumns = `t.id, t.user_id, u.username, t.name, t.created_at, t.expires_at, t.revoked_at, t.last_used_at`
+const tokenColumns = `t.id, t.user_id, u.username, t.name, t.created_at, t.expires_at, t.revoked_at, t.last_used_at, t.exercise`
 
 func scanToken(row interface{ Scan(...any) error }) (*Token, error) {
 	var t Token
 	var created, expires int64
 	var revoked, used sql.NullInt64
-	if err := row.Scan(&t.ID, &t.UserID, &t.Username, &t.Name, &created, &expires, &revoked, &used); err != nil {
+	if err := row.Scan(&t.ID, &t.UserID, &t.Username, &t.Name, &created, &expires, &revoked, &used, &t.Exercise); err != nil {
 		return nil, err
 	}
 	t.CreatedAt, t.ExpiresAt = time.UnixMicro(created).UTC(), time.UnixMicro(expires).UTC()
@@ -209,12 +215,13 @@ type credential struct {
 	hash      []byte // token secret hash, or session CSRF token
 	expiresAt time.Time
 	revoked   bool
+	exercise  bool      // tokens only
 	lastSeen  time.Time // sessions only
 	created   time.Time // sessions only
 }
 
 func tokenCredential(ctx context.Context, q db.Querier, id string) (*credential, error) {
-	row := q.QueryRowContext(ctx, `SELECT t.secret_hash, t.expires_at, t.revoked_at, `+prefixed("u.", userColumns)+`
+	row := q.QueryRowContext(ctx, `SELECT t.secret_hash, t.expires_at, t.revoked_at, t.exercise, `+prefixed("u.", userColumns)+`
 		FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.id = ?`, id)
 	var c credential
 	var expires int64
@@ -222,7 +229,7 @@ func tokenCredential(ctx context.Context, q db.Querier, id string) (*credential,
 	var u User
 	var role string
 	var created, updated int64
-	err := row.Scan(&c.hash, &expires, &revoked, &u.ID, &u.Username, &u.DisplayName, &role, &u.passwordHash,
+	err := row.Scan(&c.hash, &expires, &revoked, &c.exercise, &u.ID, &u.Username, &u.DisplayName, &role, &u.passwordHash,
 		&u.MustChangePassword, &u.Disabled, &created, &updated)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil

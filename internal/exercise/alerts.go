@@ -36,28 +36,18 @@ type AlertBatch struct {
 
 // AlertCount says what a conversion kept and left out.
 type AlertCount struct {
-	Rows    int // rows of the agency, converted
+	Rows    int // rows of the agency converted and handed over in batches
 	Skipped int // rows of the agency the node's alert model cannot hold
 }
 
 // DocumentAlerts converts the rows of alerts.csv that agency reported into
 // the node's import format (status stolen_blank becomes stolen; id_card
 // and residence_permit become id-card and residence-permit), calling fn
-// with batches of at most batch rows. contact is who a border officer
-// calls on a hit.
+// with batches of at most batch rows (0: DefaultAlertBatch). contact is
+// who a border officer calls on a hit.
 func (s *Scenario) DocumentAlerts(agency, contact string, batch int, fn func(AlertBatch) error) (AlertCount, error) {
 	return s.convertAlerts(scenario.DocumentAlertFile, scenario.DocumentAlertHeader, documentImportHeader, agency, batch, fn,
-		func(row []string) ([]string, bool) {
-			number, country, typ, status, alertID := row[0], row[1], row[2], row[3], row[6]
-			switch status {
-			case "stolen_blank":
-				status = "stolen"
-			case "stolen", "lost", "revoked":
-			default:
-				return nil, false
-			}
-			return []string{number, country, status, strings.ReplaceAll(typ, "_", "-"), alertID, contact}, true
-		})
+		documentRow(contact))
 }
 
 // VehicleAlerts converts the rows of vehicle_alerts.csv that agency
@@ -65,14 +55,34 @@ func (s *Scenario) DocumentAlerts(agency, contact string, batch int, fn func(Ale
 // status in the node's model and are counted as skipped.
 func (s *Scenario) VehicleAlerts(agency, contact string, batch int, fn func(AlertBatch) error) (AlertCount, error) {
 	return s.convertAlerts(scenario.VehicleAlertFile, scenario.VehicleAlertHeader, vehicleImportHeader, agency, batch, fn,
-		func(row []string) ([]string, bool) {
-			vin, plate, country, mk, model, colour, status, alertID := row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[9]
-			if status != "stolen" {
-				return nil, false
-			}
-			desc := strings.TrimSpace(strings.Join([]string{colour, mk, model}, " "))
-			return []string{plate, country, vin, status, desc, alertID, contact}, true
-		})
+		vehicleRow(contact))
+}
+
+// documentRow converts a row of alerts.csv to documentImportHeader.
+func documentRow(contact string) func([]string) ([]string, bool) {
+	return func(row []string) ([]string, bool) {
+		number, country, typ, status, alertID := row[0], row[1], row[2], row[3], row[6]
+		switch status {
+		case "stolen_blank":
+			status = "stolen"
+		case "stolen", "lost", "revoked":
+		default:
+			return nil, false
+		}
+		return []string{number, country, status, strings.ReplaceAll(typ, "_", "-"), alertID, contact}, true
+	}
+}
+
+// vehicleRow converts a row of vehicle_alerts.csv to vehicleImportHeader.
+func vehicleRow(contact string) func([]string) ([]string, bool) {
+	return func(row []string) ([]string, bool) {
+		vin, plate, country, mk, model, colour, status, alertID := row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[9]
+		if status != "stolen" {
+			return nil, false
+		}
+		desc := strings.TrimSpace(strings.Join([]string{colour, mk, model}, " "))
+		return []string{plate, country, vin, status, desc, alertID, contact}, true
+	}
 }
 
 func (s *Scenario) convertAlerts(file string, header, out []string, agency string, batch int,
@@ -130,6 +140,7 @@ func ConvertAlerts(r io.Reader, header, out []string, agency string, batch int,
 		if err := fn(AlertBatch{CSV: bytes.Clone(buf.Bytes()), Rows: rows}); err != nil {
 			return err
 		}
+		n.Rows += rows
 		buf.Reset()
 		rows = 0
 		return nil
@@ -139,9 +150,15 @@ func ConvertAlerts(r io.Reader, header, out []string, agency string, batch int,
 		if errors.Is(err, io.EOF) {
 			break
 		}
+		if errs.Is(err, errs.TooLarge) {
+			return n, err
+		}
 		if err != nil {
-			line, _ := cr.FieldPos(0)
-			return n, errs.E(errs.Invalid, fmt.Sprintf("line %d", line), "malformed row", err)
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				return n, errs.E(errs.Invalid, fmt.Sprintf("line %d", pe.Line), "malformed row", err)
+			}
+			return n, errs.E(errs.Invalid, "malformed row", err)
 		}
 		if row[col] != agency {
 			continue
@@ -160,7 +177,6 @@ func ConvertAlerts(r io.Reader, header, out []string, agency string, batch int,
 			return n, err
 		}
 		rows++
-		n.Rows++
 		if rows == batch {
 			if err := flush(); err != nil {
 				return n, err

@@ -1,0 +1,82 @@
+package auth
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/liaison-project/liaison/internal/access"
+	"github.com/liaison-project/liaison/internal/audit"
+)
+
+// TestExerciseTokens: a token created with "exercise": true authenticates
+// as a principal inside an exercise, an ordinary token never does, and
+// the token list and audit log say which is which.
+func TestExerciseTokens(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	if _, err := f.svc.CreateUser(ctx, "trainee", "", access.Investigator); err != nil {
+		t.Fatal(err)
+	}
+	create := func(exercise bool) CreatedToken {
+		t.Helper()
+		body, _ := json.Marshal(map[string]any{"username": "trainee", "expiresIn": "1h", "exercise": exercise})
+		req, _ := http.NewRequest(http.MethodPost, f.srv.URL+"/api/v1/tokens", bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+f.token)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := f.srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var ct CreatedToken
+		if resp.StatusCode != http.StatusCreated || json.NewDecoder(resp.Body).Decode(&ct) != nil {
+			t.Fatalf("create token: %s", resp.Status)
+		}
+		if ct.Token.Exercise != exercise {
+			t.Fatalf("created token exercise=%v", ct.Token.Exercise)
+		}
+		return ct
+	}
+	ex, real := create(true), create(false)
+	for _, tc := range []struct {
+		tok  CreatedToken
+		want bool
+	}{{ex, true}, {real, false}, {ex, true}} { // the third authenticates from the cache
+		p, err := f.auth(t, tc.tok.Secret)
+		if err != nil || p.Exercise != tc.want || p.Username != "trainee" {
+			t.Fatalf("principal %+v, %v; want exercise %v", p, err, tc.want)
+		}
+	}
+	toks, err := f.svc.ListTokens(ctx, "", "", 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	flagged := 0
+	for _, tk := range toks {
+		if tk.Exercise {
+			flagged++
+			if tk.ID != ex.Token.ID {
+				t.Errorf("token %s listed as an exercise token", tk.ID)
+			}
+		}
+	}
+	if flagged != 1 {
+		t.Fatalf("%d exercise tokens listed, want 1", flagged)
+	}
+	events, err := f.svc.audit.(*audit.Log).Search(ctx, audit.Filter{Kind: audit.TokenCreated, ObjectID: ex.Token.ID}, 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(events) != 1 || events[0].Event.Reason != "exercise token" {
+		t.Fatalf("token-created events of the exercise token: %+v", events)
+	}
+	// An exercise token expires and is revoked like any other.
+	f.now = f.now.Add(2 * time.Hour)
+	if _, err := f.auth(t, ex.Secret); err == nil {
+		t.Fatal("expired exercise token accepted")
+	}
+}
