@@ -223,13 +223,11 @@ func (s *Service) Status(ctx context.Context) (*Status, error) {
 		sort.Slice(e.Views, func(i, j int) bool { return e.Views[i].Partner < e.Views[j].Partner })
 		st.Epochs = append(st.Epochs, e)
 	}
-	s.idx.step.Lock()
-	st.Records = len(s.idx.recs)
-	s.idx.step.Unlock()
+	st.Records = int(s.idx.indexed.Load())
 	s.tables.mu.Lock()
 	for agency, t := range s.tables.tables {
 		st.Partners = append(st.Partners, RemoteStatus{Partner: agency, Epoch: uint32(t.ann.Announcement.Epoch),
-			NotAfter: t.ann.Announcement.NotAfter, Entries: t.table.Len(), Version: t.table.Version(), FetchedAt: t.fetched})
+			NotAfter: t.ann.Announcement.NotAfter, Entries: t.table.Len(), Version: t.table.Version(), FetchedAt: t.fetchedAt().UTC()})
 	}
 	s.tables.mu.Unlock()
 	sort.Slice(st.Partners, func(i, j int) bool { return st.Partners[i].Partner < st.Partners[j].Partner })

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/liaison-project/liaison/internal/errs"
@@ -37,6 +38,8 @@ type index struct {
 	recs     map[string]*indexedRecord         // by record id; only records with keys
 	cursor   int64                             // last change-feed entry applied
 	partners map[string]policy.Partner         // the partners views are built for
+
+	indexed atomic.Int64 // len(recs), for Status
 }
 
 // indexedRecord is what the index remembers of a record: its keys (the
@@ -111,6 +114,7 @@ func (s *Service) Sync(ctx context.Context) error {
 	if err := s.publishPending(); err != nil {
 		return err
 	}
+	ix.indexed.Store(int64(len(ix.recs)))
 	return s.resolveFollowUps(ctx)
 }
 

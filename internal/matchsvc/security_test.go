@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -532,5 +533,61 @@ func TestBadEvaluationRequests(t *testing.T) {
 	}
 	if _, err := de.svc.Query(nl.officer(access.Border), QueryRequest{Type: "passport", Values: []string{"X1"}}); !errs.Is(err, errs.Permission) {
 		t.Errorf("border role: %v", err)
+	}
+}
+
+// Abnormal use is flagged at the holder: a burst of evaluations and a
+// follow-up rate far above what lookups give raise alerts, which are
+// stored, listed, logged and audited (without values).
+func TestAbuseAlerts(t *testing.T) {
+	edit := func(c *Config) {
+		c.Monitor = &budget.MonitorConfig{BurstFactor: 10, BurstMin: 3, HitRateMax: 0.2, HitRateMinEvals: 4, CaseFanout: 100}
+	}
+	nl := newNode(t, "NL-NCB", "NL", edit)
+	de := newNode(t, "DE-BKA", "DE", nil)
+	fedtest.Introduce(t, nl.Node, de.Node)
+	nl.create(t, policy.Envelope{}, ent("p1", "Person", "name", "Anna Held", "passportNumber", "ALERT00001"),
+		ent("p2", "Person", "name", "Bert Held", "passportNumber", "ALERT00002"))
+	nl.sync(t)
+	de.sync(t)
+
+	res := de.query(t, QueryRequest{Type: "passport", Values: []string{"ALERT00001", "ALERT00002", "ALERT00003", "ALERT00004"}})
+	var hits []string
+	for _, v := range partnerResult(t, res, "NL-NCB").Results {
+		if v.Status == StatusHit {
+			hits = append(hits, v.HitID)
+		}
+	}
+	if len(hits) != 2 {
+		t.Fatalf("hits %v", hits)
+	}
+	for _, h := range hits {
+		if _, err := de.svc.FollowUp(de.officer(access.SPOC), h, FollowUpRequest{Justification: "confirm the list"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var kinds []string
+	fedtest.Eventually(t, 20*time.Second, "alerts", func() error {
+		alerts, err := nl.svc.Alerts(nl.officer(access.DPO), 10)
+		if err != nil || len(alerts) < 2 {
+			return fedtest.ErrNotYet
+		}
+		kinds = nil
+		for _, a := range alerts {
+			kinds = append(kinds, a.Kind)
+			if a.Partner != "DE-BKA" || a.Type != "passport" {
+				t.Errorf("alert %+v", a)
+			}
+		}
+		return nil
+	})
+	if !slices.Contains(kinds, "burst") || !slices.Contains(kinds, "hit-rate") {
+		t.Fatalf("alerts %v, want a burst and a hit rate", kinds)
+	}
+	if ev := nl.Audit.Find(t, audit.Consult, audit.Failed, "match abuse alert hit-rate"); len(ev) != 1 || ev[0].Objects[0].ID != "DE-BKA" {
+		t.Fatalf("hit-rate alert audited as %+v", ev)
+	}
+	if !bytes.Contains(nl.logs.Bytes(), []byte("matching abuse alert")) {
+		t.Error("the alert was not logged")
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/liaison-project/liaison/internal/audit"
@@ -34,9 +35,11 @@ type remoteTable struct {
 	ann     SignedAnnouncement
 	gen     uint64
 	table   *match.Table
-	fetched time.Time
-	entries int // when installed, for the cache bound
+	fetched atomic.Int64 // Unix nanoseconds of the last download
+	entries int          // when installed, for the cache bound
 }
+
+func (t *remoteTable) fetchedAt() time.Time { return time.Unix(0, t.fetched.Load()) }
 
 func newTableCache() *tableCache {
 	return &tableCache{tables: map[string]*remoteTable{}, fetches: map[string]*sync.Mutex{}}
@@ -91,7 +94,7 @@ func (s *Service) table(ctx context.Context, partner string, force bool) (*remot
 	m.Lock()
 	defer m.Unlock()
 	cur := s.tables.get(partner)
-	if cur != nil && !force && s.now().Sub(cur.fetched) < s.cfg.TableMaxAge {
+	if cur != nil && !force && s.now().Sub(cur.fetchedAt()) < s.cfg.TableMaxAge {
 		return cur, nil
 	}
 	t, err := s.fetchTable(ctx, partner, cur)
@@ -154,7 +157,7 @@ func (s *Service) fetchTable(ctx context.Context, partner string, cur *remoteTab
 				return s.fetchTable(ctx, partner, nil)
 			}
 		}
-		cur.fetched = now
+		cur.fetched.Store(now.UnixNano())
 		return cur, nil
 	}
 	tab, err := match.ParseTable(resp.Snapshot)
@@ -164,7 +167,8 @@ func (s *Service) fetchTable(ctx context.Context, partner string, cur *remoteTab
 	if tab.Holder() != partner || tab.Partner() != s.cfg.Agency || tab.Epoch() != sa.Announcement.Epoch {
 		return nil, errs.E(errs.Invalid, "table", fmt.Sprintf("%s sent a table of %s for %s, epoch %d", partner, tab.Holder(), tab.Partner(), tab.Epoch()))
 	}
-	t := &remoteTable{ann: sa, gen: resp.Generation, table: tab, fetched: now, entries: tab.Len()}
+	t := &remoteTable{ann: sa, gen: resp.Generation, table: tab, entries: tab.Len()}
+	t.fetched.Store(now.UnixNano())
 	if err := s.tables.put(partner, t, s.cfg.MaxCachedEntries); err != nil {
 		return nil, err
 	}
