@@ -2,8 +2,8 @@ package disclosure
 
 import (
 	"context"
-	"encoding/json"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -66,10 +66,10 @@ type requestPayload struct {
 // answerPayload is a permission-answer message. A grant carries the
 // holder's copy of the record version that holds the grant.
 type answerPayload struct {
-	ID       string `json:"id"`
-	RecordID string `json:"recordId"`
-	Grant    bool   `json:"grant"`
-	Reason   string `json:"reason,omitempty"`
+	ID       string          `json:"id"`
+	RecordID string          `json:"recordId"`
+	Grant    bool            `json:"grant"`
+	Reason   string          `json:"reason,omitempty"`
 	Copy     json.RawMessage `json:"copy,omitempty"`
 }
 
