@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"unicode/utf8"
 
 	"github.com/liaison-project/liaison/internal/ftm"
+	"github.com/liaison-project/liaison/internal/jsonenc"
 )
 
 // encodeContent writes the stored JSON of a record's content: the same
@@ -32,16 +32,16 @@ func encodeContent(c *content) ([]byte, error) {
 			b = append(b, ',')
 		}
 		comma = true
-		b = appendString(b, name)
+		b = jsonenc.AppendString(b, name)
 		b = append(b, ':')
 	}
 	if c.Narrative != "" {
 		field("narrative")
-		b = appendString(b, c.Narrative)
+		b = jsonenc.AppendString(b, c.Narrative)
 	}
 	if c.Assessment != "" {
 		field("assessment")
-		b = appendString(b, c.Assessment)
+		b = jsonenc.AppendString(b, c.Assessment)
 	}
 	field("entities")
 	b = append(b, '[')
@@ -62,9 +62,9 @@ func encodeContent(c *content) ([]byte, error) {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendString(b, id)
+			b = jsonenc.AppendString(b, id)
 			b = append(b, ':')
-			b = appendString(b, string(c.DataSubjects[id]))
+			b = jsonenc.AppendString(b, string(c.DataSubjects[id]))
 		}
 		b = append(b, '}')
 	}
@@ -80,19 +80,19 @@ func encodeContent(c *content) ([]byte, error) {
 				b = append(b, ',')
 			}
 			b = append(b, `{"id":`...)
-			b = appendString(b, a.ID)
+			b = jsonenc.AppendString(b, a.ID)
 			if a.Name != "" {
 				b = append(b, `,"name":`...)
-				b = appendString(b, a.Name)
+				b = jsonenc.AppendString(b, a.Name)
 			}
 			if a.MediaType != "" {
 				b = append(b, `,"mediaType":`...)
-				b = appendString(b, a.MediaType)
+				b = jsonenc.AppendString(b, a.MediaType)
 			}
 			b = append(b, `,"size":`...)
 			b = strconv.AppendInt(b, a.Size, 10)
 			b = append(b, `,"sha256":`...)
-			b = appendString(b, a.SHA256)
+			b = jsonenc.AppendString(b, a.SHA256)
 			b = append(b, '}')
 		}
 		b = append(b, ']')
@@ -119,15 +119,15 @@ func appendEntity(b []byte, e *ftm.Entity) ([]byte, error) {
 	}
 	slices.Sort(names)
 	b = append(b, `{"id":`...)
-	b = appendString(b, e.ID)
+	b = jsonenc.AppendString(b, e.ID)
 	b = append(b, `,"schema":`...)
-	b = appendString(b, e.Schema)
+	b = jsonenc.AppendString(b, e.Schema)
 	b = append(b, `,"properties":{`...)
 	for i, k := range names {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(b, k)
+		b = jsonenc.AppendString(b, k)
 		b = append(b, ':')
 		vs := e.Properties[k]
 		if len(vs) == 0 {
@@ -144,53 +144,7 @@ func appendStrings(b []byte, vs []string) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(b, v)
+		b = jsonenc.AppendString(b, v)
 	}
 	return append(b, ']')
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendString writes s as a JSON string: quotes, backslashes and control
-// characters escaped, invalid UTF-8 replaced by U+FFFD as encoding/json
-// does.
-func appendString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
-			i++
-			continue
-		}
-		if c < utf8.RuneSelf {
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i++
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }

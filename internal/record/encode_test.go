@@ -8,6 +8,7 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/liaison-project/liaison/internal/ftm"
+	"github.com/liaison-project/liaison/internal/jsonenc"
 	"github.com/liaison-project/liaison/internal/policy"
 )
 
@@ -68,7 +69,7 @@ func TestAppendStringInvalidUTF8(t *testing.T) {
 	s := "a\xffb\xe2\x82"
 	want, _ := json.Marshal(s)
 	var got, exp string
-	if err := json.Unmarshal(appendString(nil, s), &got); err != nil {
+	if err := json.Unmarshal(jsonenc.AppendString(nil, s), &got); err != nil {
 		t.Fatal(err)
 	}
 	json.Unmarshal(want, &exp)

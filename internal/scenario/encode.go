@@ -1,71 +1,15 @@
 package scenario
 
 import (
+	"github.com/liaison-project/liaison/internal/jsonenc"
 	"slices"
 	"strings"
-	"unicode/utf8"
 )
 
 // A hand-written JSON encoder for records, the bulk of the output. It
 // writes exactly the bytes encoding/json writes with HTML escaping off
 // (a property test holds it to that), without reflection or per-map
 // allocations, which makes streaming large scenarios several times faster.
-
-const hexDigits = "0123456789abcdef"
-
-// appendString appends s as a JSON string, escaping as encoding/json does:
-// quote and backslash, control characters (\b \f \n \r \t short forms,
-// others as \u00XX), invalid UTF-8 as \ufffd, and U+2028, U+2029.
-func appendString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		if c := s[i]; c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\b':
-				b = append(b, '\\', 'b')
-			case '\f':
-				b = append(b, '\\', 'f')
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
-}
 
 // appendStrings appends a string array; nil is null, as encoding/json has it.
 func appendStrings(b []byte, ss []string) []byte {
@@ -77,7 +21,7 @@ func appendStrings(b []byte, ss []string) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(b, s)
+		b = jsonenc.AppendString(b, s)
 	}
 	return append(b, ']')
 }
@@ -97,9 +41,9 @@ func appendField(b []byte, key string, first bool) []byte {
 func appendEntity(b []byte, e *Entity) []byte {
 	b = append(b, '{')
 	b = appendField(b, "id", true)
-	b = appendString(b, e.ID)
+	b = jsonenc.AppendString(b, e.ID)
 	b = appendField(b, "schema", false)
-	b = appendString(b, e.Schema)
+	b = jsonenc.AppendString(b, e.Schema)
 	b = appendField(b, "properties", false)
 	if e.Properties == nil {
 		return append(append(b, "null"...), '}')
@@ -115,7 +59,7 @@ func appendEntity(b []byte, e *Entity) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(b, k)
+		b = jsonenc.AppendString(b, k)
 		b = append(b, ':')
 		b = appendStrings(b, e.Properties[k])
 	}
@@ -127,17 +71,17 @@ func appendEntity(b []byte, e *Entity) []byte {
 func appendRecord(b []byte, r *Record) []byte {
 	b = append(b, '{')
 	b = appendField(b, "id", true)
-	b = appendString(b, r.ID)
+	b = jsonenc.AppendString(b, r.ID)
 	b = appendField(b, "agency", false)
-	b = appendString(b, r.Agency)
+	b = jsonenc.AppendString(b, r.Agency)
 	b = appendField(b, "case_ref", false)
-	b = appendString(b, r.CaseRef)
+	b = jsonenc.AppendString(b, r.CaseRef)
 	b = appendField(b, "title", false)
-	b = appendString(b, r.Title)
+	b = jsonenc.AppendString(b, r.Title)
 	b = appendField(b, "narrative", false)
-	b = appendString(b, r.Narrative)
+	b = jsonenc.AppendString(b, r.Narrative)
 	b = appendField(b, "created", false)
-	b = appendString(b, r.Created)
+	b = jsonenc.AppendString(b, r.Created)
 	b = appendField(b, "synthetic", false)
 	if r.Synthetic {
 		b = append(b, "true"...)
@@ -149,27 +93,27 @@ func appendRecord(b []byte, r *Record) []byte {
 	b = appendField(b, "envelope", false)
 	b = append(b, '{')
 	b = appendField(b, "handling", true)
-	b = appendString(b, e.Handling)
+	b = jsonenc.AppendString(b, e.Handling)
 	if e.HandlingRestriction != "" {
 		b = appendField(b, "handling_restriction", false)
-		b = appendString(b, e.HandlingRestriction)
+		b = jsonenc.AppendString(b, e.HandlingRestriction)
 	}
 	b = appendField(b, "tlp", false)
-	b = appendString(b, e.TLP)
+	b = jsonenc.AppendString(b, e.TLP)
 	if len(e.Recipients) > 0 {
 		b = appendField(b, "recipients", false)
 		b = appendStrings(b, e.Recipients)
 	}
 	b = appendField(b, "source_reliability", false)
-	b = appendString(b, e.SourceReliability)
+	b = jsonenc.AppendString(b, e.SourceReliability)
 	b = appendField(b, "information_assessment", false)
-	b = appendString(b, e.InformationAssessment)
+	b = jsonenc.AppendString(b, e.InformationAssessment)
 	b = appendField(b, "purpose", false)
-	b = appendString(b, e.Purpose)
+	b = jsonenc.AppendString(b, e.Purpose)
 	b = appendField(b, "legal_basis", false)
-	b = appendString(b, e.LegalBasis)
+	b = jsonenc.AppendString(b, e.LegalBasis)
 	b = appendField(b, "review_date", false)
-	b = appendString(b, e.ReviewDate)
+	b = jsonenc.AppendString(b, e.ReviewDate)
 	b = appendField(b, "subjects", false)
 	if e.Subjects == nil {
 		b = append(b, "null"...)
@@ -181,9 +125,9 @@ func appendRecord(b []byte, r *Record) []byte {
 			}
 			b = append(b, '{')
 			b = appendField(b, "entity_id", true)
-			b = appendString(b, e.Subjects[i].EntityID)
+			b = jsonenc.AppendString(b, e.Subjects[i].EntityID)
 			b = appendField(b, "category", false)
-			b = appendString(b, e.Subjects[i].Category)
+			b = jsonenc.AppendString(b, e.Subjects[i].Category)
 			b = append(b, '}')
 		}
 		b = append(b, ']')
