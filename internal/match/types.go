@@ -5,6 +5,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/liaison-project/liaison/internal/errs"
+	"github.com/liaison-project/liaison/internal/policy"
 )
 
 // Type is an identifier type. Its numeric value is part of the wire format
@@ -172,42 +173,18 @@ func validateValue(v string) error {
 // They mirror internal/policy's rules but are pinned here because they are
 // part of this package's wire format.
 const (
-	MaxAgencyLen  = 32
-	MaxCaseLen    = 64
+	MaxAgencyLen  = policy.MaxAgencyIDLen
+	MaxCaseLen    = policy.MaxCaseRefLen
 	MaxPurposeLen = 64
 )
 
-// ValidAgency reports whether s is a well-formed agency id such as "NL-NCB":
-// 2–32 upper-case ASCII letters, digits and dashes, not starting or ending
-// with a dash.
-func ValidAgency(s string) bool {
-	if len(s) < 2 || len(s) > MaxAgencyLen || s[0] == '-' || s[len(s)-1] == '-' {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
-			return false
-		}
-	}
-	return true
-}
+// ValidAgency reports whether s is a well-formed agency id such as
+// "NL-NCB", by the node-wide rule (policy.ValidAgencyID).
+func ValidAgency(s string) bool { return policy.ValidAgencyID(s) }
 
-// ValidCase reports whether s is a well-formed case reference: 1–64 ASCII
-// letters, digits and the separators - _ . /
-func ValidCase(s string) bool {
-	if len(s) < 1 || len(s) > MaxCaseLen {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' ||
-			c == '-' || c == '_' || c == '.' || c == '/') {
-			return false
-		}
-	}
-	return true
-}
+// ValidCase reports whether s is a well-formed case reference, by the
+// node-wide rule (policy.ValidCaseRef).
+func ValidCase(s string) bool { return policy.ValidCaseRef(s) }
 
 // ValidPurpose reports whether s is a well-formed purpose token such as
 // "border-check": 1–64 lower-case ASCII letters, digits and dashes.
