@@ -80,10 +80,16 @@ func (s *Service) Export(ctx context.Context, q Query) (*Export, error) {
 
 // WriteTo writes the entities of the page's records to w, one FtM JSON
 // object per line, in chunks of audit.MaxObjects records: each chunk's
-// consult event is committed before its entities are written. Properties
-// FtM 3.8 does not know, kept aside on import, are written back unchanged.
-// It returns the number of entities written.
+// consult event is committed before its entities are written. An empty
+// page still writes one consult event, without objects: the officer
+// looked. Properties FtM 3.8 does not know, kept aside on import, are
+// written back unchanged. It returns the number of entities written.
 func (x *Export) WriteTo(ctx context.Context, w io.Writer) (int, error) {
+	if len(x.rids) == 0 {
+		e := event(ctx, audit.Consult, nil)
+		e.Reason = "export"
+		return 0, x.s.db.Write(ctx, func(tx *db.Tx) error { return x.s.audit.Append(ctx, tx, e) })
+	}
 	bw := bufio.NewWriterSize(w, 64<<10)
 	n := 0
 	for start := 0; start < len(x.rids); start += audit.MaxObjects {
