@@ -93,6 +93,7 @@ LIAISON_TOKEN).`,
 		newNoticeCmd(env),
 		newAlertCmd(env),
 		newLookupCmd(env),
+		newMatchCmd(env),
 		newScenarioCmd(env),
 		newDemoCmd(env),
 	)
