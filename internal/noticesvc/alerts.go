@@ -168,7 +168,7 @@ func (s *Service) ListAlerts(ctx context.Context, f AlertFilter) ([]*Alert, stri
 		next = ids[len(ids)-1]
 	}
 	err = s.db.Write(ctx, func(tx *db.Tx) error {
-		return s.appendChunked(ctx, tx, audit.Consult, "alert", "alert-list", ids)
+		return s.appendCall(ctx, tx, audit.Consult, "alert", "alert-list", ids)
 	})
 	return out, next, err
 }

@@ -441,12 +441,25 @@ func (s *Service) ImportInterpol(ctx context.Context, data []byte, typ notice.Ty
 			ids = append(ids, n.ID)
 			res.Created = append(res.Created, r.view(now).summary())
 		}
-		return s.appendChunked(ctx, tx, audit.Collect, "notice", "notice-imported-interpol", ids)
+		return s.appendCall(ctx, tx, audit.Collect, "notice", "notice-imported-interpol", ids)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return res, nil
+}
+
+// appendCall records an officer's call: one audit event of kind k per
+// MaxObjects ids, and one without objects when there are none, since a
+// list that comes back empty, or an import that finds everything present,
+// is still a consultation of the data.
+func (s *Service) appendCall(ctx context.Context, tx *db.Tx, k audit.Kind, refType, reason string, ids []string) error {
+	if len(ids) == 0 {
+		e := audit.New(ctx, k)
+		e.Reason = reason
+		return s.audit.Append(ctx, tx, e)
+	}
+	return s.appendChunked(ctx, tx, k, refType, reason, ids)
 }
 
 // appendChunked writes one audit event of kind k per MaxObjects ids.

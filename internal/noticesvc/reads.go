@@ -185,7 +185,7 @@ func (s *Service) ListNotices(ctx context.Context, f NoticeFilter) ([]Summary, s
 		out = []Summary{}
 	}
 	err = s.db.Write(ctx, func(tx *db.Tx) error {
-		return s.appendChunked(ctx, tx, audit.Consult, "notice", "notice-list", ids)
+		return s.appendCall(ctx, tx, audit.Consult, "notice", "notice-list", ids)
 	})
 	return out, next, err
 }
