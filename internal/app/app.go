@@ -22,6 +22,7 @@ import (
 	"github.com/liaison-project/liaison/internal/db"
 	"github.com/liaison-project/liaison/internal/federation"
 	"github.com/liaison-project/liaison/internal/identity"
+	"github.com/liaison-project/liaison/internal/matchsvc"
 	"github.com/liaison-project/liaison/internal/metrics"
 	"github.com/liaison-project/liaison/internal/noticesvc"
 	"github.com/liaison-project/liaison/internal/policy"
@@ -30,7 +31,7 @@ import (
 
 // Schemas lists every component's migrations, in dependency order.
 func Schemas() []db.Schema {
-	return []db.Schema{api.Schema, audit.Schema, auth.Schema, federation.Schema, record.Schema, noticesvc.Schema}
+	return []db.Schema{api.Schema, audit.Schema, auth.Schema, federation.Schema, record.Schema, noticesvc.Schema, matchsvc.Schema}
 }
 
 // services are the capability services of a node.
@@ -46,6 +47,7 @@ type services struct {
 	federation *federation.Service
 	records    *record.Service
 	notices    *noticesvc.Service
+	matching   *matchsvc.Service
 }
 
 // newServices builds every capability over d. dir is the node directory
@@ -93,6 +95,12 @@ func newServices(ctx context.Context, dir string, cfg *config.Config, id *identi
 	if err != nil {
 		return nil, fmt.Errorf("notices: %w", err)
 	}
+	s.matching, err = matchsvc.New(ctx, matchsvc.Config{Agency: cfg.Agency.ID, Country: cfg.Agency.Country},
+		matchsvc.Deps{DB: d, Audit: s.audit, Hasher: s.audit, Decider: s.decider, Federation: s.federation,
+			Records: s.records, SigningKey: id.SigningKey, Log: log})
+	if err != nil {
+		return nil, fmt.Errorf("matching: %w", err)
+	}
 	return s, nil
 }
 
@@ -104,6 +112,7 @@ func (s *services) routes() []api.Route {
 	r = append(r, s.federation.Routes()...)
 	r = append(r, s.records.Routes()...)
 	r = append(r, s.notices.Routes()...)
+	r = append(r, s.matching.Routes()...)
 	return r
 }
 
@@ -120,6 +129,7 @@ func (s *services) run(ctx context.Context) <-chan struct{} {
 		},
 		s.records.Run,
 		s.notices.Run,
+		s.matching.Run,
 		s.housekeeping,
 	}
 	go func() {
