@@ -51,6 +51,23 @@ func TestExerciseTokens(t *testing.T) {
 			t.Fatalf("principal %+v, %v; want exercise %v", p, err, tc.want)
 		}
 	}
+	for _, tc := range []struct {
+		tok  CreatedToken
+		want bool
+	}{{ex, true}, {real, false}} {
+		req, _ := http.NewRequest(http.MethodGet, f.srv.URL+"/api/v1/me", nil)
+		req.Header.Set("Authorization", "Bearer "+tc.tok.Secret)
+		resp, err := f.srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m Me
+		err = json.NewDecoder(resp.Body).Decode(&m)
+		resp.Body.Close()
+		if err != nil || m.Exercise != tc.want {
+			t.Fatalf("GET /me: exercise %v (%v), want %v", m.Exercise, err, tc.want)
+		}
+	}
 	toks, err := f.svc.ListTokens(ctx, "", "", 100)
 	if err != nil {
 		t.Fatal(err)

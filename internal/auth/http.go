@@ -19,6 +19,7 @@ type Me struct {
 	Agency             string      `json:"agency"`
 	Country            string      `json:"country"`
 	MustChangePassword bool        `json:"mustChangePassword"`
+	Exercise           bool        `json:"exercise,omitempty" doc:"the caller acts inside a training exercise (an exercise token)"`
 }
 
 type loginRequest struct {
@@ -78,7 +79,7 @@ var pageParams = []api.Param{
 func (s *Service) handleMe(w http.ResponseWriter, r *http.Request) error {
 	p := api.Principal(r)
 	return httpx.WriteJSON(w, http.StatusOK, Me{UserID: p.UserID, Username: p.Username, DisplayName: p.DisplayName,
-		Role: p.Role, Agency: p.Agency, Country: p.Country, MustChangePassword: p.MustChangePassword})
+		Role: p.Role, Agency: p.Agency, Country: p.Country, MustChangePassword: p.MustChangePassword, Exercise: p.Exercise})
 }
 
 func (s *Service) handleChangePassword(w http.ResponseWriter, r *http.Request) error {

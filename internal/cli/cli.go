@@ -96,6 +96,7 @@ LIAISON_TOKEN).`,
 		newMatchCmd(env),
 		newScenarioCmd(env),
 		newDemoCmd(env),
+		newExerciseCmd(env),
 	)
 	return root
 }
