@@ -43,6 +43,7 @@ or --case REF (a case reference). What you read is written to the audit log.`,
 	cmd.AddCommand(newRecordImportCmd(env), newRecordExportCmd(env), newRecordSearchCmd(env), newRecordShowCmd(env),
 		newRecordLookupCmd(env), newRecordCorrelationsCmd(env), newRecordWithdrawCmd(env), newRecordReviewCmd(env),
 		newRecordEraseCmd(env))
+	cmd.AddCommand(newRecordShareCmds(env)...)
 	return cmd
 }
 
