@@ -466,7 +466,8 @@ func (s *Service) Answer(ctx context.Context, id string, req AnswerRequest) erro
 }
 
 // SentFollowUps lists the hits this node followed up: the officer's own,
-// or all for a SPOC.
+// or all for a SPOC. The listing is a consultation, audited with the hits
+// it returns (none: still one event).
 func (s *Service) SentFollowUps(ctx context.Context, limit int) ([]FollowUpSent, error) {
 	p, err := officer(ctx, followUpRoles)
 	if err != nil {
@@ -494,5 +495,17 @@ func (s *Service) SentFollowUps(ctx context.Context, limit int) ([]FollowUpSent,
 		f.Strength, f.Reference, f.SentAt = t.Strength().String(), hex.EncodeToString(ref), fromMicro(at)
 		out = append(out, f)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list sent follow-ups: %w", err)
+	}
+	refs := make([]audit.Ref, 0, min(len(out), audit.MaxObjects))
+	for _, f := range out[:min(len(out), audit.MaxObjects)] {
+		refs = append(refs, audit.Ref{Type: "match-hit", ID: f.HitID})
+	}
+	err = s.db.Write(ctx, func(tx *db.Tx) error {
+		e := audit.New(ctx, audit.Consult, refs...)
+		e.Reason = "hit follow-ups sent listed"
+		return s.audit.Append(ctx, tx, e)
+	})
+	return out, err
 }
