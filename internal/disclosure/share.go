@@ -106,6 +106,9 @@ func (s *Service) Share(ctx context.Context, id string, req ShareRequest) (*Shar
 	if !ok || officer.Partner {
 		return nil, errs.E(errs.Unauthorized, "an officer shares records")
 	}
+	if !officer.Is(shareRoles...) {
+		return nil, errs.E(errs.Permission, "your role "+string(officer.Role)+" may not share records")
+	}
 	res := &ShareResult{RecordID: id}
 	for _, agency := range req.To {
 		out, err := s.shareWith(ctx, id, agency, req, officer)
