@@ -157,6 +157,9 @@ func (s *Service) loadIndex(ctx context.Context, now time.Time) error {
 			return err
 		}
 		for _, r := range recs {
+			if r.bad != nil {
+				s.log.Error("record left out of the matching index", slog.String("record", r.id), slog.String("error", r.bad.Error()))
+			}
 			if r.active && len(r.keys) > 0 {
 				ix.recs[r.id] = &indexedRecord{keys: r.keys, env: r.env}
 			}
@@ -193,12 +196,15 @@ func (s *Service) syncPartners(ctx context.Context, now time.Time) error {
 		if _, ok := ix.partners[agency]; ok {
 			continue
 		}
-		ix.partners[agency] = p
 		for _, es := range s.liveEpochs() {
+			if _, built := es.views[agency]; built {
+				continue // built before a failure in another epoch
+			}
 			if err := s.buildView(ctx, es, p, now); err != nil {
 				return err
 			}
 		}
+		ix.partners[agency] = p
 	}
 	return nil
 }
@@ -415,6 +421,9 @@ func (s *Service) reindex(ctx context.Context, c record.ChangeEntry) error {
 	st, err := readRecord(ctx, s.db, c.RecordID)
 	if err != nil {
 		return err
+	}
+	if st != nil && st.bad != nil {
+		s.log.Error("record left out of the matching index", slog.String("record", st.id), slog.String("error", st.bad.Error()))
 	}
 	old := ix.recs[c.RecordID]
 	next := &indexedRecord{}

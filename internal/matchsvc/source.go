@@ -63,6 +63,9 @@ type storedRecord struct {
 	active bool // current and matchable at all (not flagged, withdrawn or erased)
 	env    policy.Envelope
 	keys   []match.Key
+	// bad says why a stored record could not be read; such a record is
+	// left out of the index (and logged) rather than stopping it.
+	bad error
 }
 
 const recordColumns = `rid, id, state, envelope, body`
@@ -81,13 +84,15 @@ func scanRecord(row interface{ Scan(...any) error }) (*storedRecord, error) {
 	}
 	e, err := policy.DecodeEnvelope([]byte(env))
 	if err != nil {
-		return nil, fmt.Errorf("record %s: stored envelope: %w", r.id, err)
+		r.bad = fmt.Errorf("stored envelope: %w", err)
+		return &r, nil
 	}
 	var content struct {
 		Entities []ftm.Entity `json:"entities"`
 	}
 	if err := json.Unmarshal([]byte(body), &content); err != nil {
-		return nil, fmt.Errorf("record %s: stored content: %w", r.id, err)
+		r.bad = fmt.Errorf("stored content: %w", err)
+		return &r, nil
 	}
 	r.active, r.env, r.keys = true, e, recordKeys(content.Entities)
 	return &r, nil
