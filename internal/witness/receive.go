@@ -130,24 +130,13 @@ func (s *Service) checkDirect(ctx context.Context, tx *db.Tx, m *federation.Inbo
 	if err != nil {
 		return err
 	}
-	if ok {
-		switch {
-		case c.size == last.size && !bytes.Equal(c.root, last.root):
-			return s.alert(ctx, tx, m.ID, p.agency, ReasonSplitView, c.size, "two checkpoints of the same size with different roots", p.agency, last.note, c.note)
-		case c.size < last.size:
-			return s.alert(ctx, tx, m.ID, p.agency, ReasonRollback, c.size, fmt.Sprintf("a checkpoint of size %d after one of size %d", c.size, last.size),
-				p.agency, last.note, c.note)
-		case c.size > last.size:
-			pr, found := findProof(proofs, last.size)
-			if !found {
-				// Not checkable yet: cosign what is held again, which tells
-				// the origin where to prove from.
-				return s.cosign(ctx, tx, p, last)
-			}
-			if err := verifyConsistency(last, c, pr); err != nil {
-				return s.alert(ctx, tx, m.ID, p.agency, ReasonSplitView, c.size, err.Error(), p.agency, last.note, c.note)
-			}
-		}
+	switch v, detail := judge(last, ok, c, proofs); v {
+	case verdictRecosign:
+		return s.cosign(ctx, tx, p, last)
+	case verdictSplit:
+		return s.alert(ctx, tx, m.ID, p.agency, ReasonSplitView, c.size, detail, p.agency, last.note, c.note)
+	case verdictRollback:
+		return s.alert(ctx, tx, m.ID, p.agency, ReasonRollback, c.size, detail, p.agency, last.note, c.note)
 	}
 	observed, err := loadObserved(ctx, tx, p.agency)
 	if err != nil {
@@ -297,6 +286,40 @@ func (s *Service) checkOwn(ctx context.Context, c seen) error {
 		return fmt.Errorf("this node's key signed a checkpoint its log contradicts: %w", err)
 	}
 	return nil
+}
+
+// verdict is what a witness does with a checkpoint an origin sent.
+type verdict int
+
+const (
+	verdictAccept   verdict = iota // cosign it and hold it as the latest
+	verdictRecosign                // not checkable: cosign the one held again
+	verdictSplit                   // alert: another history
+	verdictRollback                // alert: the log went back
+)
+
+// judge decides what to do with checkpoint c of a log whose latest
+// accepted checkpoint is last (have: there is one), given the consistency
+// proofs the origin sent. It is the whole rule of direct checks, and pure.
+func judge(last seen, have bool, c seen, proofs []proof) (verdict, string) {
+	switch {
+	case !have:
+		return verdictAccept, "" // the first checkpoint seen of the log
+	case c.size == last.size && !bytes.Equal(c.root, last.root):
+		return verdictSplit, "two checkpoints of the same size with different roots"
+	case c.size == last.size:
+		return verdictAccept, ""
+	case c.size < last.size:
+		return verdictRollback, fmt.Sprintf("a checkpoint of size %d after one of size %d", c.size, last.size)
+	}
+	pr, found := findProof(proofs, last.size)
+	if !found {
+		return verdictRecosign, ""
+	}
+	if err := verifyConsistency(last, c, pr); err != nil {
+		return verdictSplit, err.Error()
+	}
+	return verdictAccept, ""
 }
 
 func findProof(ps []proof, from uint64) (proof, bool) {
