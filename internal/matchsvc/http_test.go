@@ -137,3 +137,51 @@ func TestOfficerAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// The federation hooks the service builds on: CallPeer refuses what is not
+// a call to an active partner's federation API, and HandlePeer refuses
+// patterns outside it.
+func TestPeerHooks(t *testing.T) {
+	ns := nodes(t, "NL-NCB", "DE-BKA")
+	nl, de := ns[0], ns[1]
+	ctx := context.Background()
+	fed := de.Service()
+	if _, _, err := fed.CallPeer(ctx, "XX-NOBODY", http.MethodGet, pathTable, nil, ""); !errs.Is(err, errs.NotExist) {
+		t.Errorf("unknown partner: %v", err)
+	}
+	if _, _, err := fed.CallPeer(ctx, "NL-NCB", http.MethodGet, "/api/v1/me", nil, ""); !errs.Is(err, errs.Invalid) {
+		t.Errorf("path outside the federation API: %v", err)
+	}
+	status, _, err := fed.CallPeer(ctx, "NL-NCB", http.MethodGet, "/federation/v1/match/nothing", nil, "")
+	if err != nil || status != http.StatusNotFound {
+		t.Errorf("unknown peer route: %d %v", status, err)
+	}
+	if _, err := fed.SetPartnerState(de.officer(access.Admin), "NL-NCB", "suspended"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := fed.CallPeer(ctx, "NL-NCB", http.MethodGet, pathTable, nil, ""); !errs.Is(err, errs.Precondition) {
+		t.Errorf("suspended partner: %v", err)
+	}
+	// NL suspends DE: DE's calls are refused
+	if _, err := fed.SetPartnerState(de.officer(access.Admin), "NL-NCB", "active"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := nl.Service().SetPartnerState(nl.officer(access.Admin), "DE-BKA", "suspended"); err != nil {
+		t.Fatal(err)
+	}
+	// (refused at the handshake, or per request on a connection kept
+	// from before)
+	if status, _, err := fed.CallPeer(ctx, "NL-NCB", http.MethodGet, pathTable, nil, ""); !errs.Is(err, errs.Transient) && status != http.StatusForbidden {
+		t.Errorf("call to a partner that suspended us: %d %v", status, err)
+	}
+	for _, p := range []string{"/federation/v1/x", "GET /api/v1/x", "GET /federation/v1"} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("HandlePeer(%q) accepted", p)
+				}
+			}()
+			fed.HandlePeer(p, nil)
+		}()
+	}
+}
