@@ -162,15 +162,14 @@ func TestPeerHooks(t *testing.T) {
 	if _, _, err := fed.CallPeer(ctx, "NL-NCB", http.MethodGet, pathTable, nil, ""); !errs.Is(err, errs.Precondition) {
 		t.Errorf("suspended partner: %v", err)
 	}
-	// NL suspends DE: DE's calls are refused
+	// DE resumes NL and NL suspends DE: DE's calls are refused at NL's
+	// handshake, or per request on a connection kept from before.
 	if _, err := fed.SetPartnerState(de.officer(access.Admin), "NL-NCB", "active"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := nl.Service().SetPartnerState(nl.officer(access.Admin), "DE-BKA", "suspended"); err != nil {
 		t.Fatal(err)
 	}
-	// (refused at the handshake, or per request on a connection kept
-	// from before)
 	if status, _, err := fed.CallPeer(ctx, "NL-NCB", http.MethodGet, pathTable, nil, ""); !errs.Is(err, errs.Transient) && status != http.StatusForbidden {
 		t.Errorf("call to a partner that suspended us: %d %v", status, err)
 	}
