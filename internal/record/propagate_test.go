@@ -3,8 +3,12 @@ package record
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"reflect"
 	"slices"
 	"testing"
+
+	"pgregory.net/rapid"
 
 	"github.com/liaison-project/liaison/internal/access"
 	"github.com/liaison-project/liaison/internal/audit"
@@ -124,4 +128,109 @@ func TestUpdateForHolder(t *testing.T) {
 	if u := update(2); u.Kind != ReceivedWithdraw || u.Version != 3 || u.Document != nil {
 		t.Errorf("withdrawn: %+v", u)
 	}
+}
+
+// TestHolderFollowsOriginator is a property: whatever the originator does
+// to a record (correct it, exclude the holder's country, lift the
+// exclusion, withdraw, erase), a holder that applies every update
+// UpdateForHolder yields — as the propagation worker sends them, never
+// again after an erasure — ends up with the originator's current version
+// under the recipient's envelope, a withdrawn copy, or none at all when
+// the record was erased or the holder excluded.
+func TestHolderFollowsOriginator(t *testing.T) {
+	de := newEnvOn(t, dbtest.Open(t, audit.Schema, Schema), "DE-BKA", "DE")
+	nl := newEnv(t)
+	officer := asOfficer(access.Investigator, "DE-BKA", "DE", "")
+	dpo := asOfficer(access.DPO, "DE-BKA", "DE", "")
+	nlPartner := policy.Partner{Agency: testAgency, Country: "NL"}
+	rapid.Check(t, func(rt *rapid.T) {
+		r := de.mustCreate(t, officer, draft("Route", ent("v1", "Vehicle", "registrationNumber", "B-KS 1234")))
+		sent, sentKind, revoked, erased := 0, ReceivedKind(""), false, false
+		from := partnerCtx("DE-BKA", "DE")
+		propagate := func() {
+			if sentKind == ReceivedErase {
+				return // the holder's copy is gone: nothing follows
+			}
+			var u HolderUpdate
+			err := de.db.Write(context.Background(), func(tx *db.Tx) error {
+				var err error
+				u, err = de.svc.UpdateForHolder(context.Background(), tx, HolderRef{RecordID: r.ID, To: nlPartner,
+					Purpose: policy.PurposeCriminalInvestigation, Sent: sent})
+				return err
+			})
+			if err != nil {
+				rt.Fatalf("update for holder: %v", err)
+			}
+			if u.Kind == "" {
+				return
+			}
+			in := Received{Kind: u.Kind, RecordID: r.ID, Version: u.Version, Document: u.Document}
+			if _, err := nl.svc.ApplyReceived(from, in); err != nil {
+				rt.Fatalf("holder applies %s v%d: %v", u.Kind, u.Version, err)
+			}
+			sent, sentKind = u.Version, u.Kind
+			revoked = revoked || u.Kind == ReceivedErase && !erased
+		}
+		propagate() // the first disclosure
+		withdrawn := false
+		steps := rapid.SliceOfN(rapid.SampledFrom([]string{"edit", "exclude", "include", "withdraw", "erase"}), 1, 8).Draw(rt, "steps")
+		for i, step := range steps {
+			cur, _, err := de.svc.Get(dpo, r.ID)
+			if err != nil {
+				break // erased
+			}
+			d := Draft{Title: cur.Title, Narrative: cur.Narrative, Entities: cur.Entities, DataSubjects: cur.DataSubjects,
+				Envelope: cur.Envelope, Version: cur.Version}
+			switch {
+			case step == "erase":
+				if err := de.svc.Erase(dpo, r.ID); err != nil {
+					rt.Fatal(err)
+				}
+				erased = true
+			case withdrawn:
+				continue // a withdrawn record changes no more
+			case step == "withdraw":
+				if _, err := de.svc.Withdraw(officer, r.ID); err != nil {
+					rt.Fatal(err)
+				}
+				withdrawn = true
+			default:
+				switch step {
+				case "edit":
+					d.Title = fmt.Sprintf("Route, correction %d", i)
+				case "exclude":
+					d.Envelope.Handling |= policy.H3
+					d.Envelope.Restrictions.Rules = []policy.Restriction{{Kind: policy.RestrictNotToCountry, Value: "NL"}}
+				case "include":
+					d.Envelope.Handling &^= policy.H3
+					d.Envelope.Restrictions = policy.Restrictions{}
+				}
+				if _, err := de.svc.Update(officer, r.ID, d); err != nil {
+					rt.Fatalf("%s: %v", step, err)
+				}
+			}
+			propagate()
+
+			cp, _, err := nl.svc.Get(officerCtx(access.SPOC), r.ID)
+			switch {
+			case erased || revoked:
+				if !errs.Is(err, errs.NotExist) {
+					rt.Fatalf("after %v the holder still has the copy: %v", steps[:i+1], err)
+				}
+			case err != nil:
+				rt.Fatalf("after %v: %v", steps[:i+1], err)
+			case withdrawn:
+				if cp.State != StateWithdrawn {
+					rt.Fatalf("after %v the copy is %s", steps[:i+1], cp.State)
+				}
+			default:
+				orig, _, _ := de.svc.Get(dpo, r.ID)
+				want, _ := de.svc.decider.RecipientEnvelope(orig.Envelope, "DE-BKA", nlPartner, testNow)
+				if cp.Version != orig.Version || cp.Title != orig.Title || !reflect.DeepEqual(cp.Envelope, want) {
+					rt.Fatalf("after %v the copy is v%d %q %+v, want v%d %q %+v", steps[:i+1], cp.Version, cp.Title, cp.Envelope,
+						orig.Version, orig.Title, want)
+				}
+			}
+		}
+	})
 }
