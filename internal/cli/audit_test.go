@@ -3,11 +3,8 @@ package cli
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,7 +14,6 @@ import (
 	"time"
 
 	"github.com/liaison-project/liaison/internal/audit"
-	"github.com/liaison-project/liaison/internal/client"
 	"github.com/liaison-project/liaison/internal/config"
 	"github.com/liaison-project/liaison/internal/db"
 	"github.com/liaison-project/liaison/internal/testnode"
@@ -339,160 +335,4 @@ func TestAuditSurvivesCrash(t *testing.T) {
 		}
 	}
 	t.Logf("%d acknowledged writes, %d token-created events", len(acked), len(have))
-}
-
-// personalRouteCases says how to call every route of a node that reads or
-// changes personal data (the routes the OpenAPI document marks with the
-// Liaison-Justification header): "METHOD pattern" → a request by an officer
-// of role. A capability that adds such a route adds its case here, or
-// TestEveryPersonalRouteIsAudited fails.
-var personalRouteCases = map[string]struct {
-	role         string
-	method, path string
-	body         any
-}{
-	"GET /api/v1/audit/events":         {"dpo", "GET", "/api/v1/audit/events?kind=login&limit=5", nil},
-	"GET /api/v1/audit/events/{index}": {"dpo", "GET", "/api/v1/audit/events/0", nil},
-	"GET /api/v1/audit/export":         {"dpo", "GET", "/api/v1/audit/export?start=0&end=2", nil},
-	"GET /api/v1/records":              {"investigator", "GET", "/api/v1/records?limit=5", nil},
-	"GET /api/v1/lookup":               {"investigator", "GET", "/api/v1/lookup?document=X1234567&country=NL", nil},
-}
-
-// personalRoutesPending lists personal routes whose audit event no case
-// here checks yet: they need data set up first (a record, a notice in a
-// given state, a partner to send to). Each is debt of its capability,
-// listed so that it stays visible; a personal route in neither map fails
-// the test, and so does a pending route the node no longer serves.
-var personalRoutesPending = map[string]bool{
-	// On a node without data these answer 200 with an empty list and write
-	// no audit event (GET /api/v1/records and /api/v1/lookup do write one):
-	// the owners decide whether an empty listing is a consultation.
-	"GET /api/v1/records/export": true,
-	"GET /api/v1/notices":        true,
-	"GET /api/v1/alerts":         true,
-	// These need data set up first.
-	"POST /api/v1/records":                  true,
-	"POST /api/v1/records/import":           true,
-	"GET /api/v1/records/{id}":              true,
-	"PUT /api/v1/records/{id}":              true,
-	"DELETE /api/v1/records/{id}":           true,
-	"GET /api/v1/records/{id}/versions":     true,
-	"POST /api/v1/records/{id}/withdraw":    true,
-	"POST /api/v1/records/{id}/review":      true,
-	"GET /api/v1/records/{id}/correlations": true,
-	"POST /api/v1/messages":                 true,
-	"GET /api/v1/messages/{id}":             true,
-	"GET /api/v1/attachments/{id}/content":  true,
-	"GET /api/v1/identifiers":               true,
-	"POST /api/v1/notices/import/interpol":  true,
-	"POST /api/v1/notices":                  true,
-	"GET /api/v1/notices/{id}":              true,
-	"PUT /api/v1/notices/{id}":              true,
-	"GET /api/v1/notices/{id}/flags":        true,
-	"POST /api/v1/notices/{id}/submit":      true,
-	"POST /api/v1/notices/{id}/circulate":   true,
-	"POST /api/v1/notices/{id}/decision":    true,
-	"POST /api/v1/notices/{id}/revise":      true,
-	"POST /api/v1/notices/{id}/resubmit":    true,
-	"POST /api/v1/notices/{id}/cancel":      true,
-	"POST /api/v1/notices/{id}/reassess":    true,
-	"POST /api/v1/alerts":                   true,
-	"POST /api/v1/alerts/import":            true,
-	"GET /api/v1/alerts/{id}":               true,
-	"PUT /api/v1/alerts/{id}":               true,
-	"POST /api/v1/alerts/{id}/cancel":       true,
-}
-
-// TestEveryPersonalRouteIsAudited calls every personal-data route of a
-// running node, as listed by its OpenAPI document, with a justification,
-// and checks that the request wrote an audit event carrying it.
-func TestEveryPersonalRouteIsAudited(t *testing.T) {
-	n := testnode.Init(t, testnode.Options{})
-	n.Start()
-	ctx := context.Background()
-	var doc struct {
-		Paths map[string]map[string]struct {
-			Parameters []struct{ Name, In string } `json:"parameters"`
-		} `json:"paths"`
-	}
-	if err := n.Client("").Get(ctx, "/api/v1/openapi.json", nil, &doc); err != nil {
-		t.Fatal(err)
-	}
-	served := map[string]bool{}
-	for path, ops := range doc.Paths {
-		for method, op := range ops {
-			for _, p := range op.Parameters {
-				if p.In == "header" && p.Name == "Liaison-Justification" {
-					served[strings.ToUpper(method)+" "+path] = true
-				}
-			}
-		}
-	}
-	for key := range personalRoutesPending {
-		if !served[key] {
-			t.Errorf("pending route %s is not a personal route of the node: remove it", key)
-		}
-	}
-	tokens := map[string]string{"dpo": roleToken(t, n, "dpo")}
-	dpo := n.Client(tokens["dpo"])
-	for key := range served {
-		if personalRoutesPending[key] {
-			continue
-		}
-		tc, ok := personalRouteCases[key]
-		if !ok {
-			t.Errorf("personal route %s has no case in personalRouteCases", key)
-			continue
-		}
-		if tokens[tc.role] == "" {
-			tokens[tc.role] = roleToken(t, n, tc.role)
-		}
-		req := client.Request{Method: tc.method, Path: tc.path, Body: tc.body,
-			Header: http.Header{"Liaison-Justification": {"route audit test"}, "Liaison-Case": {"TEST-1"}}}
-		if tc.method == http.MethodPost {
-			req.IdempotencyKey = client.NewIdempotencyKey()
-		}
-		resp, err := n.Client(tokens[tc.role]).Raw(ctx, req)
-		if err != nil {
-			t.Errorf("%s: %v", key, err)
-			continue
-		}
-		resp.Body.Close()
-		id := resp.Header.Get("X-Request-Id")
-		var page struct {
-			Items []audit.Entry `json:"items"`
-		}
-		sc := client.Request{Method: "GET", Path: "/api/v1/audit/events", Query: url.Values{"case": {"TEST-1"}, "limit": {"500"}},
-			Header: http.Header{"Liaison-Case": {"AUDIT-CHECK"}}}
-		if err := dpo.Do(ctx, sc, &page); err != nil {
-			t.Fatal(err)
-		}
-		found := false
-		for _, e := range page.Items {
-			found = found || (e.Event.RequestID == id && e.Event.Justification == "route audit test" && string(e.Event.Role) == tc.role)
-		}
-		if !found {
-			t.Errorf("%s wrote no audit event with its justification (request %s, status %d)", key, id, resp.StatusCode)
-		}
-	}
-}
-
-// roleToken creates an officer of role on the node and returns an API token.
-func roleToken(t *testing.T, n *testnode.Node, role string) string {
-	t.Helper()
-	name := role + "-routes"
-	if _, err := n.CLI("user", "add", name, "--role", role); err != nil {
-		t.Fatal(err)
-	}
-	out, err := n.CLI("token", "create", "--user", name, "--expires", "1h", "--json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tok struct {
-		Secret string `json:"secret"`
-	}
-	if err := json.Unmarshal([]byte(out), &tok); err != nil || tok.Secret == "" {
-		t.Fatalf("token create: %v %s", err, out)
-	}
-	return tok.Secret
 }
