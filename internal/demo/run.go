@@ -48,15 +48,17 @@ type StepResult struct {
 	Title  string
 	Detail string // what was observed
 	Err    error  // nil when the step passed
-	Took   time.Duration
+	// Skipped is set when the nodes do not offer what the step needs.
+	Skipped bool
+	Took    time.Duration
 }
 
 // Report is the outcome of a run.
 type Report struct {
-	Steps          []StepResult
-	Passed, Failed int
-	Took           time.Duration
-	Dir            string
+	Steps                   []StepResult
+	Passed, Failed, Skipped int
+	Took                    time.Duration
+	Dir                     string
 }
 
 // OK reports whether every step passed.
@@ -72,6 +74,9 @@ type step struct {
 	// essential steps build what every later step needs: when one fails,
 	// the rest are not run.
 	essential bool
+	// needs is an API path the step uses that a node may not offer yet
+	// (a capability not in this build): without it the step is skipped.
+	needs string
 }
 
 // demo is one run.
@@ -82,17 +87,22 @@ type demo struct {
 	nodeCtx     context.Context // nodes run until it ends
 	stopServing context.CancelFunc
 	nodes       []*node
+	// paths are the API paths the nodes offer (from the lead node's
+	// OpenAPI document), to skip the steps of capabilities not built in.
+	paths map[string]bool
 
 	sc    *exercise.Scenario
 	story scenario.Story
-	// records maps scenario record ids to the ids the nodes gave them.
-	records map[string]string
+	// records maps scenario record ids to the ids the nodes gave them;
+	// recordCase maps them to their case references.
+	records    map[string]string
+	recordCase map[string]string
+	loadedAt   time.Time // when the last record was loaded
 	// state shared between steps
-	shareThread   string // the thread of the share message at the lead
-	shareMessage  string
-	redNoticeID   string
-	flawedID      string
-	redNoticeName string
+	shareThread  string // the thread of the share message at the lead
+	shareMessage string
+	hitID        string // the passport hit at the lead agency
+	hitQuerier   *node
 }
 
 // Run plays the demo. It returns an error only when the run could not be
@@ -113,7 +123,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, err
 	}
 	defer cleanup()
-	d := &demo{opts: o, dir: dir, out: o.Out, records: map[string]string{}}
+	d := &demo{opts: o, dir: dir, out: o.Out, records: map[string]string{}, recordCase: map[string]string{}}
 	d.nodeCtx, d.stopServing = context.WithCancel(context.WithoutCancel(ctx))
 	defer d.stopNodes()
 
@@ -131,6 +141,9 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			res.Err = fmt.Errorf("not run: %w", ctx.Err())
 		case abort != "":
 			res.Err = errors.New("not run: " + abort)
+		case s.needs != "" && !d.offers(s.needs):
+			res.Skipped = true
+			res.Detail = "the nodes do not offer " + s.needs + " in this build"
 		default:
 			ran = true
 			if !o.Check {
@@ -147,9 +160,12 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			}
 		}
 		rep.Steps = append(rep.Steps, res)
-		if res.Err == nil {
+		switch {
+		case res.Skipped:
+			rep.Skipped++
+		case res.Err == nil:
 			rep.Passed++
-		} else {
+		default:
 			rep.Failed++
 		}
 		d.printResult(res, ran)
@@ -159,7 +175,11 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		fmt.Fprintf(d.out, "demo: %d steps passed, %d failed in %.1f s\n", rep.Passed, rep.Failed, rep.Took.Seconds())
 		return rep, nil
 	}
-	fmt.Fprintf(d.out, "\nThe story took %.1f s: %d steps passed, %d failed.\n", rep.Took.Seconds(), rep.Passed, rep.Failed)
+	skipped := ""
+	if rep.Skipped > 0 {
+		skipped = fmt.Sprintf(", %d skipped (not in this build)", rep.Skipped)
+	}
+	fmt.Fprintf(d.out, "\nThe story took %.1f s: %d steps passed, %d failed%s.\n", rep.Took.Seconds(), rep.Passed, rep.Failed, skipped)
 	if len(d.nodes) > 0 && abort == "" {
 		d.printAccess()
 		<-ctx.Done()
@@ -168,12 +188,23 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	return rep, nil
 }
 
+// offers reports whether the nodes offer the API path.
+func (d *demo) offers(path string) bool { return d.paths[path] }
+
 // printResult writes a step's outcome: "ok   3 title: detail (0.4 s)" in
 // check mode, an indented result line after the narration otherwise.
 func (d *demo) printResult(r StepResult, ran bool) {
 	took := ""
 	if r.Took > 0 {
 		took = fmt.Sprintf(" (%.1f s)", r.Took.Seconds())
+	}
+	if r.Skipped {
+		if d.opts.Check {
+			fmt.Fprintf(d.out, "skip %2d %s: %s\n", r.N, r.Title, r.Detail)
+		} else {
+			fmt.Fprintf(d.out, "%2d. %s\n    skipped: %s\n\n", r.N, capitalize(r.Title), r.Detail)
+		}
+		return
 	}
 	if d.opts.Check {
 		if r.Err != nil {

@@ -59,7 +59,9 @@ func (d *demo) steps() []step {
 				"shares them with the partners' border checks."
 		}},
 		{title: "record shared under handling codes", run: d.share, say: d.sayShare},
-		{title: "follow-up with signed receipts", run: d.followUp, say: d.sayFollowUp},
+		{title: "hit/no-hit checks find the main suspect", needs: pathMatchQueries, run: d.matchQueriesStep, say: d.sayMatch},
+		{title: "hit followed up", needs: pathMatchQueries, run: d.matchFollowUp, say: d.sayMatchFollowUp},
+		{title: "secure message with signed receipts", run: d.followUp, say: d.sayFollowUp},
 		{title: "political red notice flagged and refused", run: d.flawedNotice, say: d.sayFlawed},
 		{title: "red notice reviewed and published", run: d.redNotice, say: d.sayRedNotice},
 		{title: "border check hits the red notice at a partner", run: d.borderNotice, say: d.sayBorderNotice},
@@ -128,6 +130,16 @@ func (d *demo) serve(ctx context.Context) (string, error) {
 		}
 		n.verifierKey, n.firstCheckpoint = info.VerifierKey, info.Note
 		parts = append(parts, n.agency.ID+" "+n.apiURL)
+	}
+	var doc struct {
+		Paths map[string]json.RawMessage `json:"paths"`
+	}
+	if err := d.nodes[0].officers[access.Admin].client.Get(ctx, "/api/v1/openapi.json", nil, &doc); err != nil {
+		return "", fmt.Errorf("API document: %w", err)
+	}
+	d.paths = map[string]bool{}
+	for p := range doc.Paths {
+		d.paths[p] = true
 	}
 	return strings.Join(parts, ", "), nil
 }
@@ -270,7 +282,7 @@ func (d *demo) loadRecords(ctx context.Context) (string, error) {
 				return fmt.Errorf("record %s: stored with a different number of entities", r.ID)
 			}
 			mu.Lock()
-			d.records[r.ID] = res.Record.ID
+			d.records[r.ID], d.recordCase[r.ID] = res.Record.ID, r.CaseRef
 			c := counts[n.agency.ID]
 			counts[n.agency.ID] = [2]int{c[0] + 1, c[1] + len(r.Entities)}
 			mu.Unlock()
@@ -280,6 +292,7 @@ func (d *demo) loadRecords(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	d.loadedAt = time.Now()
 	// Each agency finds its record of the main suspect by the name as it
 	// writes it: search covers every script and spelling it stored.
 	for _, h := range d.story.MainSuspect.Holdings {
@@ -569,7 +582,6 @@ func (d *demo) flawedNotice(ctx context.Context) (string, error) {
 	if nt.State != notice.Refused || !nt.PublishedAt.IsZero() {
 		return "", fmt.Errorf("after refusal the notice is %s", nt.State)
 	}
-	d.flawedID = nt.ID
 	return fmt.Sprintf("%s: screening flagged %s (%q), the reviewer refused it; not published", n.agency.ID, flag.Code, flag.Match), nil
 }
 
@@ -618,7 +630,6 @@ func (d *demo) redNotice(ctx context.Context) (string, error) {
 	if nt.State != notice.Published {
 		return "", fmt.Errorf("after approval the notice is %s", nt.State)
 	}
-	d.redNoticeID = nt.ID
 	t0 := time.Now()
 	for _, p := range d.others(lead) {
 		inv := p.as(access.Investigator, "received notices")
