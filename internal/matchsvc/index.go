@@ -146,13 +146,13 @@ func (s *Service) loadIndex(ctx context.Context, now time.Time) error {
 		}
 		ix.keys[k.Epoch] = k
 	}
-	if err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM record_changes`).Scan(&ix.cursor); err != nil {
-		return fmt.Errorf("read change feed head: %w", err)
+	if ix.cursor, err = s.records.LastChange(ctx); err != nil {
+		return err
 	}
 	const page = 1000
 	var after int64
 	for {
-		recs, err := readRecords(ctx, s.db, after, page)
+		recs, err := readRecords(ctx, s.records, after, page)
 		if err != nil {
 			return err
 		}
@@ -167,7 +167,7 @@ func (s *Service) loadIndex(ctx context.Context, now time.Time) error {
 		if len(recs) < page {
 			break
 		}
-		after = recs[len(recs)-1].rid
+		after = recs[len(recs)-1].pos
 	}
 	ix.loaded = true
 	s.log.Info("matching index loaded", slog.Int("records", len(ix.recs)), slog.Int("epoch_keys", len(keys)))
@@ -418,7 +418,7 @@ func (s *Service) followFeed(ctx context.Context) error {
 // record.
 func (s *Service) reindex(ctx context.Context, c record.ChangeEntry) error {
 	ix := s.idx
-	st, err := readRecord(ctx, s.db, c.RecordID)
+	st, err := readRecord(ctx, s.records, c.RecordID)
 	if err != nil {
 		return err
 	}

@@ -37,8 +37,13 @@ type Federation interface {
 	ListPartners(ctx context.Context, withRemoved bool) ([]federation.Partner, error)
 }
 
-// ChangeFeed is the records' change feed; *record.Service implements it.
-type ChangeFeed interface {
+// Records is what the holder's index reads of the records capability: every
+// current record (principal-free, see record.Current) and the change feed
+// that follows them. *record.Service implements it.
+type Records interface {
+	ScanCurrent(ctx context.Context, after int64, limit int) ([]*record.Current, error)
+	CurrentRecord(ctx context.Context, id string) (*record.Current, error)
+	LastChange(ctx context.Context) (int64, error)
 	ChangesSince(ctx context.Context, after int64, limit int) ([]record.ChangeEntry, error)
 }
 
@@ -55,7 +60,7 @@ type Deps struct {
 	Hasher     PersonalHasher
 	Decider    *policy.Decider
 	Federation Federation
-	Records    ChangeFeed
+	Records    Records
 	// SigningKey is the node's agency key (its partner card's): it signs
 	// epoch announcements and, through a derived key, seals epoch keys at
 	// rest.
@@ -75,7 +80,7 @@ type Service struct {
 	hasher  PersonalHasher
 	decider *policy.Decider
 	fed     Federation
-	records ChangeFeed
+	records Records
 	signing ed25519.PrivateKey
 	log     *slog.Logger
 	now     func() time.Time

@@ -2,14 +2,10 @@ package matchsvc
 
 import (
 	"context"
-	"database/sql"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
 
-	"github.com/liaison-project/liaison/internal/db"
 	"github.com/liaison-project/liaison/internal/errs"
 	"github.com/liaison-project/liaison/internal/ftm"
 	"github.com/liaison-project/liaison/internal/match"
@@ -18,11 +14,10 @@ import (
 	"github.com/liaison-project/liaison/internal/record"
 )
 
-// The holder's index is read from the records tables (package record) in
-// the node's database, read-only: the current version of every active
-// record, its envelope and its entities. The records service has no
-// principal-free read path, and the index must see every record to apply
-// policy.Decider.CanMatch per partner itself.
+// The holder's index reads the current version of every record through the
+// records service's principal-free read path (record.Current): it must see
+// every record to apply policy.Decider.CanMatch per partner itself, and it
+// never shows a record to an officer.
 
 // identifierTypes maps the ftm identifier kinds the index publishes to
 // their match types. Their names are equal, so that a querier can name a
@@ -58,7 +53,7 @@ const (
 
 // storedRecord is a record as the index reads it.
 type storedRecord struct {
-	rid    int64
+	pos    int64
 	id     string
 	active bool // current and matchable at all (not flagged, withdrawn or erased)
 	env    policy.Envelope
@@ -68,62 +63,37 @@ type storedRecord struct {
 	bad error
 }
 
-const recordColumns = `rid, id, state, envelope, body`
-
-func scanRecord(row interface{ Scan(...any) error }) (*storedRecord, error) {
-	var (
-		r         storedRecord
-		state     string
-		env, body string
-	)
-	if err := row.Scan(&r.rid, &r.id, &state, &env, &body); err != nil {
-		return nil, err
+func storedOf(c *record.Current) *storedRecord {
+	r := &storedRecord{pos: c.Pos, id: c.ID, bad: c.Err}
+	if c.State == record.StateActive && c.Err == nil {
+		r.active, r.env, r.keys = true, c.Envelope, recordKeys(c.Entities)
 	}
-	if record.State(state) != record.StateActive {
-		return &r, nil
-	}
-	e, err := policy.DecodeEnvelope([]byte(env))
-	if err != nil {
-		r.bad = fmt.Errorf("stored envelope: %w", err)
-		return &r, nil
-	}
-	var content struct {
-		Entities []ftm.Entity `json:"entities"`
-	}
-	if err := json.Unmarshal([]byte(body), &content); err != nil {
-		r.bad = fmt.Errorf("stored content: %w", err)
-		return &r, nil
-	}
-	r.active, r.env, r.keys = true, e, recordKeys(content.Entities)
-	return &r, nil
+	return r
 }
 
-// readRecords returns up to limit records with rid greater than after, in
-// rid order.
-func readRecords(ctx context.Context, q db.Querier, after int64, limit int) ([]*storedRecord, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+recordColumns+` FROM records WHERE rid > ? ORDER BY rid LIMIT ?`, after, limit)
+// readRecords returns up to limit records stored after position after.
+func readRecords(ctx context.Context, recs Records, after int64, limit int) ([]*storedRecord, error) {
+	cs, err := recs.ScanCurrent(ctx, after, limit)
 	if err != nil {
-		return nil, fmt.Errorf("read records: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
-	var out []*storedRecord
-	for rows.Next() {
-		r, err := scanRecord(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
+	out := make([]*storedRecord, len(cs))
+	for i, c := range cs {
+		out[i] = storedOf(c)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // readRecord returns the record with id, or nil when there is none.
-func readRecord(ctx context.Context, q db.Querier, id string) (*storedRecord, error) {
-	r, err := scanRecord(q.QueryRowContext(ctx, `SELECT `+recordColumns+` FROM records WHERE id = ?`, id))
-	if errors.Is(err, sql.ErrNoRows) {
+func readRecord(ctx context.Context, recs Records, id string) (*storedRecord, error) {
+	c, err := recs.CurrentRecord(ctx, id)
+	if errs.Is(err, errs.NotExist) {
 		return nil, nil
 	}
-	return r, err
+	if err != nil {
+		return nil, err
+	}
+	return storedOf(c), nil
 }
 
 // recordKeys returns the distinct keys the entities of a record publish:

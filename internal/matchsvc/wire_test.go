@@ -193,9 +193,17 @@ func TestQuerierChecksAnnouncements(t *testing.T) {
 	}
 }
 
-// noChanges is an empty change feed.
+// noChanges is a records capability without records.
 type noChanges struct{}
 
 func (noChanges) ChangesSince(context.Context, int64, int) ([]record.ChangeEntry, error) {
 	return nil, nil
 }
+
+func (noChanges) ScanCurrent(context.Context, int64, int) ([]*record.Current, error) { return nil, nil }
+
+func (noChanges) CurrentRecord(context.Context, string) (*record.Current, error) {
+	return nil, errs.E(errs.NotExist, "no such record")
+}
+
+func (noChanges) LastChange(context.Context) (int64, error) { return 0, nil }
