@@ -48,7 +48,10 @@ func (hasher) HashPersonal(kind, value string) string { return "h:" + kind }
 
 // newNode starts a node of agency in country with the records and
 // disclosure capabilities, its worker polling every 50 ms.
-func newNode(t *testing.T, agency, country string) *node {
+func newNode(t *testing.T, agency, country string) *node { return newBenchNode(t, agency, country) }
+
+// newBenchNode is newNode for tests and benchmarks.
+func newBenchNode(t testing.TB, agency, country string) *node {
 	t.Helper()
 	fn := fedtest.NewNode(t, agency, country, nil)
 	ctx := context.Background()
@@ -91,7 +94,7 @@ func officer(n *node, role access.Role) context.Context {
 }
 
 // createRecord creates a record at n with envelope edits applied.
-func createRecord(t *testing.T, n *node, title string, edit func(*policy.Envelope)) *record.Record {
+func createRecord(t testing.TB, n *node, title string, edit func(*policy.Envelope)) *record.Record {
 	t.Helper()
 	env := policy.Envelope{Handling: policy.H0, TLP: policy.TLPAmber, SourceReliability: policy.SourceB,
 		InformationReliability: policy.Info2, Purpose: policy.PurposeCriminalInvestigation, LegalBasis: "BKAG § 3"}
@@ -206,4 +209,9 @@ func events(t *testing.T, n *node, kind audit.Kind, message string) []audit.Even
 		}
 	}
 	return out
+}
+
+// createRecordB creates a record for a benchmark and returns its id.
+func createRecordB(b *testing.B, n *node) string {
+	return createRecord(b, n, "Benchmark record", nil).ID
 }

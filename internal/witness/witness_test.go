@@ -179,7 +179,7 @@ func TestExchange(t *testing.T) {
 
 // signer returns a note signer of log origin with key, as the audit log
 // signs its checkpoints: a test's way to forge a second history.
-func signer(t *testing.T, origin string, key ed25519.PrivateKey) note.Signer {
+func signer(t testing.TB, origin string, key ed25519.PrivateKey) note.Signer {
 	t.Helper()
 	vkey, err := note.NewEd25519VerifierKey(origin, key.Public().(ed25519.PublicKey))
 	if err != nil {
