@@ -141,7 +141,8 @@ func TestRefusedAndRevoked(t *testing.T) {
 	if denied != 2 {
 		t.Errorf("%d denied disclose events, want 2", denied)
 	}
-	if err := de.disc.SharePortal(officer(de, access.Investigator), red.ID, "BE-FP", policy.PurposeCriminalInvestigation); !errs.Is(err, errs.Permission) {
+	portal := disclosure.Portal{Service: de.disc}
+	if err := portal.Share(officer(de, access.Investigator), red.ID, "BE-FP", policy.PurposeCriminalInvestigation); !errs.Is(err, errs.Permission) {
 		t.Errorf("portal share refused: %v", err)
 	}
 	if _, err := de.disc.Share(officer(nl, access.Investigator), "0190f1c2-0000-7000-8000-000000000000",

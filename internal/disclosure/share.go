@@ -120,23 +120,19 @@ func (s *Service) Share(ctx context.Context, id string, req ShareRequest) (*Shar
 	return res, nil
 }
 
-// SharePortal sends a copy of record id to one partner: the portal's
-// share. A refusal is returned as an error carrying the policy's reason.
-// [Portal] adapts it to the portal's interface.
-func (s *Service) SharePortal(ctx context.Context, id, partner string, purpose policy.Purpose) error {
-	res, err := s.Share(ctx, id, ShareRequest{To: []string{partner}, Purpose: purpose})
+// Portal adapts the service to the officer portal (web.RecordSharing),
+// which shares with one partner at a time.
+type Portal struct{ *Service }
+
+// Share implements web.RecordSharing: it sends a copy of record recordID
+// to partner. A refusal is returned as an error carrying the policy's
+// reason.
+func (p Portal) Share(ctx context.Context, recordID, partner string, purpose policy.Purpose) error {
+	res, err := p.Service.Share(ctx, recordID, ShareRequest{To: []string{partner}, Purpose: purpose})
 	if err != nil {
 		return err
 	}
 	return res.Outcomes[0].err
-}
-
-// Portal adapts the service to the officer portal (web.RecordSharing).
-type Portal struct{ *Service }
-
-// Share implements web.RecordSharing.
-func (p Portal) Share(ctx context.Context, recordID, partner string, purpose policy.Purpose) error {
-	return p.SharePortal(ctx, recordID, partner, purpose)
 }
 
 func refused(agency, rule, reason string, err error) ShareOutcome {
