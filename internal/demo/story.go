@@ -76,6 +76,7 @@ func (d *demo) steps() []step {
 				"tamper-evident audit log. Each DPO has the node sign a checkpoint, downloads the log, recomputes " +
 				"the Merkle tree and holds it against the checkpoint and the one pinned when the node started."
 		}},
+		{title: "checkpoints cosigned by partners", needs: pathWitness, run: d.cosigned, say: d.sayCosigned},
 	}
 }
 
@@ -377,6 +378,9 @@ func (d *demo) sayShare() string {
 }
 
 func (d *demo) share(ctx context.Context) (string, error) {
+	if d.offers(pathShare) {
+		return d.shareByDisclosure(ctx)
+	}
 	lead := d.lead()
 	_, id, err := d.mainRecord()
 	if err != nil {
@@ -769,8 +773,12 @@ func (d *demo) borderPlate(ctx context.Context) (string, error) {
 
 func (d *demo) sayWithdraw() string {
 	w := d.story.Withdrawal
+	told := ""
+	if d.offers(pathShare) {
+		told = " Every partner holding a copy is told, and withdraws its copy too."
+	}
 	return fmt.Sprintf("%s no longer stands by a record: %s It withdraws it; the record "+
-		"stays in its history but is never listed, searched or correlated again.", w.Agency, w.Reason)
+		"stays in its history but is never listed, searched or correlated again.%s", w.Agency, w.Reason, told)
 }
 
 func (d *demo) withdraw(ctx context.Context) (string, error) {
@@ -796,8 +804,15 @@ func (d *demo) withdraw(ctx context.Context) (string, error) {
 	if slices.ContainsFunc(page.Items, func(s record.Summary) bool { return s.ID == id }) {
 		return "", errors.New("the withdrawn record is still found by search")
 	}
-	return fmt.Sprintf("%s: record %s withdrawn (version %d), no longer found; no partner holds a copy to withdraw in this build",
-		n.agency.ID, short(id), rec.Version), nil
+	if !d.offers(pathShare) {
+		return fmt.Sprintf("%s: record %s withdrawn (version %d), no longer found; no partner holds a copy to withdraw in this build",
+			n.agency.ID, short(id), rec.Version), nil
+	}
+	prop, err := d.withdrawalPropagates(ctx, n, id, rec.Version)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%s: record %s withdrawn (version %d), no longer found; %s", n.agency.ID, short(id), rec.Version, prop), nil
 }
 
 func (d *demo) verifyAudit(ctx context.Context) (string, error) {
