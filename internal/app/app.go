@@ -20,6 +20,7 @@ import (
 	"github.com/liaison-project/liaison/internal/auth"
 	"github.com/liaison-project/liaison/internal/config"
 	"github.com/liaison-project/liaison/internal/db"
+	"github.com/liaison-project/liaison/internal/disclosure"
 	"github.com/liaison-project/liaison/internal/federation"
 	"github.com/liaison-project/liaison/internal/identity"
 	"github.com/liaison-project/liaison/internal/matchsvc"
@@ -27,11 +28,12 @@ import (
 	"github.com/liaison-project/liaison/internal/noticesvc"
 	"github.com/liaison-project/liaison/internal/policy"
 	"github.com/liaison-project/liaison/internal/record"
+	"github.com/liaison-project/liaison/internal/witness"
 )
 
 // Schemas lists every component's migrations, in dependency order.
 func Schemas() []db.Schema {
-	return []db.Schema{api.Schema, audit.Schema, auth.Schema, federation.Schema, record.Schema, noticesvc.Schema, matchsvc.Schema}
+	return []db.Schema{api.Schema, audit.Schema, auth.Schema, federation.Schema, record.Schema, disclosure.Schema, witness.Schema, noticesvc.Schema, matchsvc.Schema}
 }
 
 // services are the capability services of a node.
@@ -46,6 +48,8 @@ type services struct {
 	decider    *policy.Decider
 	federation *federation.Service
 	records    *record.Service
+	disclosure *disclosure.Service
+	witness    *witness.Service
 	notices    *noticesvc.Service
 	matching   *matchsvc.Service
 }
@@ -55,7 +59,10 @@ type services struct {
 func newServices(ctx context.Context, dir string, cfg *config.Config, id *identity.Identity, d *db.DB, log *slog.Logger, m *metrics.Metrics) (*services, error) {
 	s := &services{cfg: cfg, id: id, db: d, log: log}
 	var err error
-	s.audit, err = audit.Open(ctx, d, audit.Config{Agency: cfg.Agency.ID, Key: id.SigningKey, Logger: log})
+	// Partners' witness keys come from their cards (filled by the witness
+	// service); the audit log accepts cosignatures from them.
+	witnessKeys := witness.NewKeys()
+	s.audit, err = audit.Open(ctx, d, audit.Config{Agency: cfg.Agency.ID, Key: id.SigningKey, Logger: log, Witnesses: witnessKeys})
 	if err != nil {
 		return nil, fmt.Errorf("open audit log: %w", err)
 	}
@@ -88,6 +95,17 @@ func newServices(ctx context.Context, dir string, cfg *config.Config, id *identi
 	if err != nil {
 		return nil, fmt.Errorf("records: %w", err)
 	}
+	s.disclosure, err = disclosure.New(disclosure.Config{Agency: cfg.Agency.ID},
+		disclosure.Deps{DB: d, Records: s.records, Federation: s.federation, Audit: s.audit, Log: log})
+	if err != nil {
+		return nil, fmt.Errorf("disclosure: %w", err)
+	}
+	s.witness, err = witness.New(witness.Config{Agency: cfg.Agency.ID},
+		witness.Deps{DB: d, Log: s.audit, Federation: s.federation, Keys: witnessKeys, Key: id.SigningKey,
+			Audit: s.audit, Logger: log, Metrics: reg})
+	if err != nil {
+		return nil, fmt.Errorf("witness: %w", err)
+	}
 	s.notices, err = noticesvc.New(ctx, noticesvc.Config{
 		Agency: cfg.Agency.ID, Country: cfg.Agency.Country,
 		SnapshotFile: filepath.Join(dir, "border-index.snapshot"),
@@ -111,6 +129,8 @@ func (s *services) routes() []api.Route {
 	r = append(r, s.audit.Routes()...)
 	r = append(r, s.federation.Routes()...)
 	r = append(r, s.records.Routes()...)
+	r = append(r, s.disclosure.Routes()...)
+	r = append(r, s.witness.Routes()...)
 	r = append(r, s.notices.Routes()...)
 	r = append(r, s.matching.Routes()...)
 	return r
@@ -128,6 +148,8 @@ func (s *services) run(ctx context.Context) <-chan struct{} {
 			}
 		},
 		s.records.Run,
+		s.disclosure.Run,
+		s.witness.Run,
 		s.notices.Run,
 		s.matching.Run,
 		s.housekeeping,

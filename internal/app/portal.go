@@ -10,6 +10,7 @@ import (
 	"github.com/liaison-project/liaison/internal/access"
 	"github.com/liaison-project/liaison/internal/audit"
 	"github.com/liaison-project/liaison/internal/auth"
+	"github.com/liaison-project/liaison/internal/disclosure"
 	"github.com/liaison-project/liaison/internal/federation"
 	"github.com/liaison-project/liaison/internal/web"
 )
@@ -41,6 +42,7 @@ func (n *Node) portal() http.Handler {
 		Notices:  s.notices,
 		Alerts:   s.notices,
 		Border:   s.notices,
+		Sharing:  disclosure.Portal{Service: s.disclosure},
 	})
 	if err != nil {
 		panic(fmt.Sprintf("officer portal: %v", err))
