@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
@@ -222,6 +223,19 @@ var personalRouteCases = map[string]routeCase{
 		return "/api/v1/attachments/" + f.inboundMessage(t).attachment + "/content", nil
 	}},
 
+	// Disclosure of records to partners.
+	"POST /api/v1/records/{id}/share": {role: "investigator", setup: func(t *testing.T, f *routeFixture) (string, any) {
+		id, _ := f.record(t, f.passport())
+		return "/api/v1/records/" + id + "/share", map[string]any{"to": []string{"DE-BKA"}, "purpose": "criminal-investigation"}
+	}},
+	"GET /api/v1/records/{id}/holders": {role: "investigator", setup: func(t *testing.T, f *routeFixture) (string, any) {
+		return "/api/v1/records/" + f.sharedRecord(t, "H0") + "/holders", nil
+	}},
+	"POST /api/v1/share-requests/{id}/answer": {role: "spoc", setup: func(t *testing.T, f *routeFixture) (string, any) {
+		return "/api/v1/share-requests/" + f.onwardRequest(t) + "/answer",
+			map[string]any{"grant": true, "reason": "for the joint investigation team"}
+	}},
+
 	// Hit/no-hit matching against the partner's index.
 	"POST /api/v1/match/queries": {role: "investigator", setup: func(t *testing.T, f *routeFixture) (string, any) {
 		return "/api/v1/match/queries", map[string]any{"type": "passport", "values": []string{f.matchable(t, f.de, f.nl)},
@@ -378,8 +392,17 @@ func newRouteFixture(t *testing.T) *routeFixture {
 	}
 	f.nl.Start()
 	f.de.Start()
+	partners(t, f.nl, f.de)
+	f.held = map[*testnode.Node]string{f.nl: f.holdsForMatching(t, f.nl), f.de: f.holdsForMatching(t, f.de)}
+	return f
+}
+
+// partners makes nodes a and b partners through the partner API, as
+// their administrators would: each adds the other's card.
+func partners(t *testing.T, a, b *testnode.Node) {
+	t.Helper()
 	ctx := context.Background()
-	for _, pair := range [][2]*testnode.Node{{f.nl, f.de}, {f.de, f.nl}} {
+	for _, pair := range [][2]*testnode.Node{{a, b}, {b, a}} {
 		var own struct {
 			Card        json.RawMessage `json:"card"`
 			Fingerprint string          `json:"fingerprint"`
@@ -394,8 +417,6 @@ func newRouteFixture(t *testing.T) *routeFixture {
 			t.Fatalf("%s adds %s: %v", pair[1].Agency, pair[0].Agency, err)
 		}
 	}
-	f.held = map[*testnode.Node]string{f.nl: f.holdsForMatching(t, f.nl), f.de: f.holdsForMatching(t, f.de)}
-	return f
 }
 
 // token returns an API token of the officer user of role on node n,
@@ -696,6 +717,79 @@ func (f *routeFixture) inboundMessage(t *testing.T) receivedMessage {
 	})
 	f.inbound = &in
 	return in
+}
+
+// sharedRecord creates a record with handling code handling, has an
+// investigator share it with DE and returns its id once DE holds the copy.
+func (f *routeFixture) sharedRecord(t *testing.T, handling string) string {
+	t.Helper()
+	d := recordDraft("Courier at the port", f.passport())
+	env := maps.Clone(routeEnvelope)
+	env["handling"] = []string{handling}
+	d["envelope"] = env
+	var res struct {
+		Record struct {
+			ID string `json:"id"`
+		} `json:"record"`
+	}
+	nl := f.as(t, f.nl, "investigator")
+	setupCall(t, nl, "POST", "/api/v1/records", d, &res)
+	id := res.Record.ID
+	var shared struct {
+		Outcomes []struct {
+			Outcome string `json:"outcome"`
+		} `json:"outcomes"`
+	}
+	setupCall(t, nl, "POST", "/api/v1/records/"+id+"/share", map[string]any{"to": []string{"DE-BKA"}, "purpose": "criminal-investigation"}, &shared)
+	if len(shared.Outcomes) != 1 || shared.Outcomes[0].Outcome != "queued" {
+		t.Fatalf("share with DE: %+v", shared)
+	}
+	de := f.as(t, f.de, "investigator")
+	fedtest.Eventually(t, 30*time.Second, "DE holds NL's record", func() error {
+		return de.Get(context.Background(), "/api/v1/records/"+id, nil, nil)
+	})
+	return id
+}
+
+// onwardRequest has DE, holding an H2 copy of an NL record, ask NL for
+// permission to pass it to a third agency, FR (a partner of DE only), and
+// returns the id of the request once NL has it.
+func (f *routeFixture) onwardRequest(t *testing.T) string {
+	t.Helper()
+	id := f.sharedRecord(t, "H2")
+	fr := testnode.Init(t, testnode.Options{Agency: "FR-NCB", Country: "FR", Name: "France NCB"})
+	fr.Start()
+	partners(t, f.de, fr)
+	var shared struct {
+		Outcomes []struct {
+			Outcome   string `json:"outcome"`
+			RequestID string `json:"requestId"`
+		} `json:"outcomes"`
+	}
+	setupCall(t, f.as(t, f.de, "investigator"), "POST", "/api/v1/records/"+id+"/share", map[string]any{"to": []string{"FR-NCB"},
+		"purpose": "criminal-investigation", "requestPermission": true, "reason": "FR arrested the courier"}, &shared)
+	if len(shared.Outcomes) != 1 || shared.Outcomes[0].Outcome != "permission-requested" {
+		t.Fatalf("DE's onward share to FR: %+v", shared)
+	}
+	spoc := f.as(t, f.nl, "spoc")
+	fedtest.Eventually(t, 30*time.Second, "NL has DE's permission request", func() error {
+		var page struct {
+			Items []struct {
+				ID    string `json:"id"`
+				State string `json:"state"`
+			} `json:"items"`
+		}
+		if err := spoc.Get(context.Background(), "/api/v1/share-requests", url.Values{"direction": {"in"}}, &page); err != nil {
+			return err
+		}
+		for _, r := range page.Items {
+			if r.ID == shared.Outcomes[0].RequestID && r.State == "pending" {
+				return nil
+			}
+		}
+		return fedtest.Errorf("requests at NL: %+v", page.Items)
+	})
+	return shared.Outcomes[0].RequestID
 }
 
 // matchView is what a node's matching status says of one side: the
