@@ -172,6 +172,13 @@ func (s *Service) Import(ctx context.Context, r io.Reader, opts ImportOptions, p
 	wg.Wait()
 	sum.Lines = gr.line - gr.first + 1
 	sum.Elapsed = time.Since(start)
+	if failed == nil && sum.Records == 0 {
+		// Nothing was stored, yet the officer's input was read and
+		// checked: the call is recorded, by one event without objects.
+		e := event(ctx, audit.Collect, &env)
+		e.Reason = "import"
+		failed = s.db.Write(ctx, func(tx *db.Tx) error { return s.audit.Append(ctx, tx, e) })
+	}
 	return sum, failed
 }
 

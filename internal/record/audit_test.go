@@ -2,6 +2,7 @@ package record
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 
 	"github.com/liaison-project/liaison/internal/access"
@@ -56,5 +57,35 @@ func TestEmptyExportIsAudited(t *testing.T) {
 	check("one record", evs, 1)
 	if evs[0].Objects[0] != (audit.Ref{Type: "record", ID: r.ID}) {
 		t.Errorf("export event names %+v, want record %s", evs[0].Objects, r.ID)
+	}
+}
+
+// An import that stores nothing — an empty input, or one whose every
+// record is rejected — still records the call: one collect event without
+// objects, with the officer's justification.
+func TestImportOfNothingIsAudited(t *testing.T) {
+	e := newEnv(t)
+	ctx := officerCtx(access.Investigator)
+	for name, in := range map[string]string{
+		"empty input":   "",
+		"all rejected":  line("p1", "Person", "name", "Anna", "birthDate", "1990-13-01"),
+		"blank entries": "\n\n",
+	} {
+		sum, err := e.svc.Import(ctx, strings.NewReader(in), importOpts(), nil)
+		if err != nil || sum.Records != 0 {
+			t.Fatalf("%s: %+v %v", name, sum, err)
+		}
+		evs := e.events.take()
+		if len(evs) != 1 || evs[0].Kind != audit.Collect || evs[0].Reason != "import" || len(evs[0].Objects) != 0 ||
+			evs[0].Justification != "test of the records capability" {
+			t.Errorf("%s: events %+v, want one import collect event without objects", name, evs)
+		}
+	}
+	sum, err := e.svc.Import(ctx, strings.NewReader(line("v1", "Vehicle", "registrationNumber", "AA111")), importOpts(), nil)
+	if err != nil || sum.Records != 1 {
+		t.Fatalf("one record: %+v %v", sum, err)
+	}
+	if evs := e.events.take(); len(evs) != 1 || len(evs[0].Objects) != 1 || evs[0].Objects[0].ID != sum.RecordIDs[0] {
+		t.Errorf("import of one record audited as %+v", evs)
 	}
 }
