@@ -6,8 +6,10 @@
 //
 // # Exchange
 //
-// Every [Config.Interval] a node offers its latest checkpoint
-// (audit.Log.Latest) to each active partner that has not cosigned it yet,
+// Within [PollInterval] of signing a checkpoint, or of onboarding a
+// partner, a node offers its latest checkpoint (audit.Log.Latest) to each
+// active partner that has not cosigned it yet (and again every
+// [Config.Interval] while it stays uncosigned),
 // as a checkpoint message with consistency proofs from the size the
 // partner last reported accepting, and from any sizes the partner asked
 // about. The partner (the witness) verifies the checkpoint's signature

@@ -46,14 +46,20 @@ type Federation interface {
 type Config struct {
 	// Agency is this node's agency id.
 	Agency string
-	// Interval is how often the node offers its latest checkpoint to
-	// partners that have not cosigned it, and reloads partner keys;
-	// default DefaultInterval.
+	// Interval is how often the node offers an unchanged checkpoint
+	// again to partners that have not cosigned it; default
+	// DefaultInterval. A new checkpoint, or a partner never offered one,
+	// is offered within PollInterval.
 	Interval time.Duration
 }
 
 // DefaultInterval is the default Config.Interval.
 const DefaultInterval = 60 * time.Second
+
+// PollInterval is how often the node reloads partner keys, stores
+// cosignatures and looks for a checkpoint or partner to offer: a checkpoint
+// the node signs, or a partner onboarded, is witnessed within seconds.
+const PollInterval = 2 * time.Second
 
 // Limits on what one message carries.
 const (
@@ -142,10 +148,11 @@ func New(cfg Config, deps Deps) (*Service, error) {
 // Keys is the partner key set (audit.WitnessKeys).
 func (s *Service) Keys() *Keys { return s.keys }
 
-// Run exchanges checkpoints every Interval until ctx ends, and stores
-// cosignatures as they arrive. Failures are logged and retried.
+// Run runs a round every PollInterval (or Interval, if shorter) until ctx
+// ends, and stores cosignatures as they arrive. Failures are logged and
+// retried.
 func (s *Service) Run(ctx context.Context) {
-	t := time.NewTicker(s.cfg.Interval)
+	t := time.NewTicker(min(PollInterval, s.cfg.Interval))
 	defer t.Stop()
 	for {
 		if err := s.Step(ctx); err != nil && ctx.Err() == nil {
