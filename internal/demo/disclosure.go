@@ -128,8 +128,10 @@ func (d *demo) withdrawalPropagates(ctx context.Context, n *node, id string, ver
 	return fmt.Sprintf("withdrawal acknowledged by %s in %.1f s", strings.Join(holders, " and "), time.Since(t0).Seconds()), nil
 }
 
-// witnessTimeout bounds the wait for partners' cosignatures: witnesses
-// exchange checkpoints every witness.DefaultInterval.
+// witnessTimeout bounds the wait for partners' cosignatures: a node offers
+// a new checkpoint within witness.PollInterval, and a partner that rejected
+// it (not yet onboarded on its side) gets it again after
+// witness.DefaultInterval.
 const witnessTimeout = witness.DefaultInterval + 15*time.Second
 
 func (d *demo) sayCosigned() string {
@@ -137,8 +139,9 @@ func (d *demo) sayCosigned() string {
 		"what they saw before and cosign it, so that no node can show two histories of its log."
 }
 
-// cosigned waits until every node's log is cosigned by each partner,
-// with no split view detected anywhere.
+// cosigned waits until every node's log is cosigned by each partner, up
+// to at least the size its DPO verified, with no split view detected
+// anywhere.
 func (d *demo) cosigned(ctx context.Context) (string, error) {
 	var parts []string
 	deadline := time.Now().Add(witnessTimeout)
@@ -155,7 +158,7 @@ func (d *demo) cosigned(ctx context.Context) (string, error) {
 				if p.Alerts > 0 {
 					return "", fmt.Errorf("%s: %d split views in %s's log", n.agency.ID, p.Alerts, p.Agency)
 				}
-				if p.CosignedSize > 0 {
+				if p.CosignedSize > 0 && p.CosignedSize >= d.verified[n.agency.ID] {
 					missing--
 				}
 			}
@@ -163,7 +166,8 @@ func (d *demo) cosigned(ctx context.Context) (string, error) {
 				break
 			}
 			if time.Now().After(deadline) {
-				return "", fmt.Errorf("%s: %d partners have not cosigned its log within %s", n.agency.ID, missing, witnessTimeout)
+				return "", fmt.Errorf("%s: %d partners have not cosigned its log (at least %d events) within %s",
+					n.agency.ID, missing, d.verified[n.agency.ID], witnessTimeout)
 			}
 			if err := sleepUntil(ctx, time.Now().Add(250*time.Millisecond)); err != nil {
 				return "", err

@@ -99,7 +99,10 @@ type demo struct {
 	recordCase map[string]string
 	loadedAt   time.Time // when the last record was loaded
 	// state shared between steps
-	shareThread  string // the thread of the share message at the lead
+	shareThread string // the thread of the share message at the lead
+	// verified is each node's audit log size the DPO verified (step
+	// "audit logs verify"): partners must cosign at least that much.
+	verified     map[string]uint64
 	shareMessage string
 	hitID        string // the passport hit at the lead agency
 	hitQuerier   *node
@@ -197,6 +200,9 @@ func (d *demo) printResult(r StepResult, ran bool) {
 	took := ""
 	if r.Took > 0 {
 		took = fmt.Sprintf(" (%.1f s)", r.Took.Seconds())
+		if !d.opts.Check {
+			took = fmt.Sprintf(" (%.1f\u00a0s)", r.Took.Seconds()) // wrap keeps it on one line
+		}
 	}
 	if r.Skipped {
 		if d.opts.Check {
@@ -310,15 +316,16 @@ func capitalize(s string) string {
 // lineWidth is the width the narration is wrapped to.
 const lineWidth = 100
 
-// wrap breaks s into lines of at most width bytes between words, the first
-// prefixed by first and the others by rest; line breaks in s are kept.
+// wrap breaks s into lines of at most width bytes at ASCII spaces (a
+// no-break space holds words together), the first prefixed by first and
+// the others by rest; line breaks in s are kept.
 func wrap(s, first, rest string, width int) string {
 	var b strings.Builder
 	prefix := first
 	for _, para := range strings.Split(strings.TrimRight(s, "\n"), "\n") {
 		line := prefix
 		empty := true
-		for _, w := range strings.Fields(para) {
+		for _, w := range strings.FieldsFunc(para, func(r rune) bool { return r == ' ' || r == '\t' }) {
 			if !empty && len(line)+1+len(w) > width {
 				b.WriteString(line + "\n")
 				line, empty = rest, true

@@ -459,15 +459,19 @@ func (d *demo) delivered(ctx context.Context, c *client.Client, id string, to []
 
 func (d *demo) sayFollowUp() string {
 	second := d.sc.Manifest.Agencies[1].ID
-	return fmt.Sprintf("%s recognises the passport number and replies in the same thread, asking %s for the "+
+	where := "in the case's thread"
+	if !d.offers(pathShare) {
+		where = "in the same thread"
+	}
+	return fmt.Sprintf("%s recognises the passport number and writes to %s %s, asking for the "+
 		"case details. The message is signed by the agency and encrypted to the partner; delivery and "+
-		"reading come back as signed receipts naming the officer who opened it.", second, d.story.LeadAgency)
+		"reading come back as signed receipts naming the officer who opened it.", second, d.story.LeadAgency, where)
 }
 
 func (d *demo) followUp(ctx context.Context) (string, error) {
 	lead := d.lead()
 	second := d.node(d.sc.Manifest.Agencies[1].ID)
-	if d.shareThread == "" {
+	if d.shareThread == "" && !d.offers(pathShare) {
 		return "", errors.New("no shared thread to reply in (step 7 failed)")
 	}
 	text := ""
@@ -480,8 +484,9 @@ func (d *demo) followUp(ctx context.Context) (string, error) {
 		return "", errors.New("the timeline has no follow-up message")
 	}
 	inv := second.as(access.Investigator, "follow-up to the hit on the main suspect's passport")
+	// Without a share message the follow-up opens the case's thread.
 	req := federation.SendRequest{To: []string{lead.agency.ID}, ThreadID: d.shareThread, Subject: "Follow-up: request for the case details",
-		Body: text, Handling: []string{"H2"}, TLP: "TLP:AMBER"}
+		Body: text, CaseRef: d.caseOf(second), Handling: []string{"H2"}, TLP: "TLP:AMBER"}
 	var msg federation.Message
 	if err := inv.Post(ctx, "/api/v1/messages", req, &msg); err != nil {
 		return "", err
@@ -496,7 +501,7 @@ func (d *demo) followUp(ctx context.Context) (string, error) {
 	if err := lead.as(access.SPOC, "answering "+second.agency.ID+" on operation "+d.story.Operation).Get(ctx, "/api/v1/messages/"+msg.ID, nil, &opened); err != nil {
 		return "", err
 	}
-	if opened.Body != text || opened.ThreadID != d.shareThread {
+	if opened.Body != text || opened.ThreadID != msg.ThreadID || d.shareThread != "" && msg.ThreadID != d.shareThread {
 		return "", errors.New("the opened message differs from the one sent")
 	}
 	t1 := time.Now()
@@ -510,8 +515,15 @@ func (d *demo) followUp(ctx context.Context) (string, error) {
 	if len(page.Items) != 1 || page.Items[0].ReadBy == "" {
 		return "", errors.New("the read receipt names no officer")
 	}
-	return fmt.Sprintf("%s → %s in the same thread: delivered in %.1f s, read receipt (officer %s) back in %.1f s",
-		second.agency.ID, lead.agency.ID, deliveredIn.Seconds(), short(page.Items[0].ReadBy), time.Since(t1).Seconds()), nil
+	return fmt.Sprintf("%s → %s in thread %s: delivered in %.1f s, read receipt (officer %s) back in %.1f s",
+		second.agency.ID, lead.agency.ID, short(msg.ThreadID), deliveredIn.Seconds(), short(page.Items[0].ReadBy), time.Since(t1).Seconds()), nil
+}
+
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToLower(s[:1]) + s[1:]
 }
 
 func short(id string) string {
@@ -777,8 +789,8 @@ func (d *demo) sayWithdraw() string {
 	if d.offers(pathShare) {
 		told = " Every partner holding a copy is told, and withdraws its copy too."
 	}
-	return fmt.Sprintf("%s no longer stands by a record: %s It withdraws it; the record "+
-		"stays in its history but is never listed, searched or correlated again.%s", w.Agency, w.Reason, told)
+	return fmt.Sprintf("%s withdraws a record it no longer stands by (%s). The record stays in its history "+
+		"but is never listed, searched or correlated again.%s", w.Agency, strings.TrimSuffix(lowerFirst(w.Reason), "."), told)
 }
 
 func (d *demo) withdraw(ctx context.Context) (string, error) {
@@ -856,6 +868,7 @@ func (d *demo) verifyAudit(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	d.verified = sizes
 	var parts []string
 	for _, n := range d.nodes {
 		parts = append(parts, fmt.Sprintf("%s %d events", n.agency.ID, sizes[n.agency.ID]))
