@@ -12,15 +12,15 @@ import (
 	"github.com/liaison-project/liaison/internal/auth"
 	"github.com/liaison-project/liaison/internal/disclosure"
 	"github.com/liaison-project/liaison/internal/federation"
+	"github.com/liaison-project/liaison/internal/match"
+	"github.com/liaison-project/liaison/internal/matchsvc"
 	"github.com/liaison-project/liaison/internal/web"
 )
 
 // portal builds the officer portal served on the API address. Each
-// capability the node runs is handed to it; the portal hides the views of
-// the others: sharing a record with a partner (web.RecordSharing) and
-// hit/no-hit matching (web.Matching) have no service yet. It panics only
-// on a programming error (a template that does not parse, a missing
-// asset), which every test of a serving node catches.
+// capability the node runs is handed to it. It panics only on a
+// programming error (a template that does not parse, a missing asset),
+// which every test of a serving node catches.
 func (n *Node) portal() http.Handler {
 	// The state cookie key is derived from the node's signing key, so that
 	// portal sessions survive a restart.
@@ -43,11 +43,36 @@ func (n *Node) portal() http.Handler {
 		Alerts:   s.notices,
 		Border:   s.notices,
 		Sharing:  disclosure.Portal{Service: s.disclosure},
+		Matching: portalMatching{s.matching},
+		Witness:  s.witness,
 	})
 	if err != nil {
 		panic(fmt.Sprintf("officer portal: %v", err))
 	}
 	return h
+}
+
+// portalMatching gives the portal *matchsvc.Service with the query types
+// it offers and the newest page of received follow-ups (matchsvc's cursor
+// type is its own).
+type portalMatching struct{ *matchsvc.Service }
+
+// Types lists the identifier types of online queries and the person
+// query: the person match keys are derived from a name and a birth date,
+// not queried by value.
+func (m portalMatching) Types() []string {
+	var out []string
+	for _, t := range match.Types() {
+		if t.Strength() == match.Exact {
+			out = append(out, t.String())
+		}
+	}
+	return append(out, matchsvc.TypePerson)
+}
+
+func (m portalMatching) ReceivedFollowUps(ctx context.Context, limit int) ([]matchsvc.FollowUp, error) {
+	fs, _, err := m.Service.ListFollowUps(ctx, limit, nil)
+	return fs, err
 }
 
 // portalMessages lists threads from the newest, the only page the portal

@@ -9,6 +9,7 @@ import (
 
 	"github.com/liaison-project/liaison/internal/audit"
 	"github.com/liaison-project/liaison/internal/errs"
+	"github.com/liaison-project/liaison/internal/witness"
 )
 
 type auditData struct {
@@ -20,6 +21,26 @@ type auditData struct {
 	NextBefore uint64
 	Report     *audit.Report
 	Checkpoint *audit.CheckpointInfo
+
+	// Witnesses are the partners witnessing this node's log (and whose
+	// logs it witnesses); WitnessAlerts the split views detected.
+	ShowWitness   bool
+	Witnesses     []witness.Partner
+	WitnessAlerts []witness.Alert
+}
+
+// withWitness adds the witness state to the audit page.
+func (p *Portal) withWitness(r *http.Request, d *auditData) error {
+	if p.cfg.Witness == nil {
+		return nil
+	}
+	var err error
+	d.ShowWitness = true
+	if d.Witnesses, err = p.cfg.Witness.Partners(r.Context()); err != nil {
+		return err
+	}
+	d.WitnessAlerts, err = p.cfg.Witness.Alerts(r.Context())
+	return err
 }
 
 // auditForm is the search form; the filters are ids, never personal data,
@@ -38,6 +59,9 @@ func (p *Portal) auditPage(w http.ResponseWriter, r *http.Request, s *session) e
 		return err
 	}
 	d.Checkpoint = cp
+	if err := p.withWitness(r, d); err != nil {
+		return err
+	}
 	p.render(w, r, http.StatusOK, "audit", s.page("Audit log", "audit", d), "")
 	return nil
 }
@@ -83,6 +107,9 @@ func (p *Portal) auditVerify(w http.ResponseWriter, r *http.Request, s *session)
 	}
 	d := &auditData{Kinds: audit.Kinds, Report: rep}
 	d.Checkpoint, _ = p.cfg.Audit.Checkpoint(r.Context())
+	if err := p.withWitness(r, d); err != nil {
+		return err
+	}
 	p.render(w, r, http.StatusOK, "audit", s.page("Audit log", "audit", d), "")
 	return nil
 }

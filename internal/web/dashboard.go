@@ -7,9 +7,11 @@ import (
 
 	"github.com/liaison-project/liaison/internal/access"
 	"github.com/liaison-project/liaison/internal/audit"
+	"github.com/liaison-project/liaison/internal/disclosure"
 	"github.com/liaison-project/liaison/internal/errs"
 	"github.com/liaison-project/liaison/internal/federation"
 	"github.com/liaison-project/liaison/internal/noticesvc"
+	"github.com/liaison-project/liaison/internal/witness"
 )
 
 // dashboardData holds the widgets of a role's dashboard; a nil or false
@@ -29,6 +31,11 @@ type dashboardData struct {
 	DeadlinesNeedCase bool
 	Deadlines         []deadline
 
+	ShowRequests bool
+	Requests     []disclosure.Request // holders' pending requests to pass H2 records onward
+
+	WitnessAlerts []witness.Alert // split views: shown above everything else
+
 	ShowPartners bool
 	Partners     []federation.PartnerStatus
 
@@ -41,7 +48,9 @@ type dashboardData struct {
 
 type deadline struct {
 	What, Link string
+	Verb       string // "expires", "due"
 	Due        time.Time
+	Overdue    bool
 }
 
 type action struct{ Label, Path string }
@@ -75,18 +84,47 @@ func (p *Portal) dashboard(w http.ResponseWriter, r *http.Request, s *session) e
 			d.ReviewQueue = q
 		}
 	}
-	if p.cfg.Notices != nil && pr.Is(noticeSubmitRoles...) && s.state.justification().Empty() {
+	noticeDeadlines := p.cfg.Notices != nil && pr.Is(noticeSubmitRoles...)
+	followUpDeadlines := p.cfg.Matching != nil && pr.Is(followUpAnswerRoles...)
+	switch {
+	case !noticeDeadlines && !followUpDeadlines:
+	case s.state.justification().Empty():
 		d.ShowDeadlines, d.DeadlinesNeedCase = true, true
-	} else if p.cfg.Notices != nil && pr.Is(noticeSubmitRoles...) {
+	default:
 		d.ShowDeadlines = true
-		ns, _, err := p.cfg.Notices.ListNotices(ctx, noticesvc.NoticeFilter{ReassessmentDue: true, Limit: 50})
-		if err != nil {
-			problem("notice deadlines", err)
+		if noticeDeadlines {
+			ns, _, err := p.cfg.Notices.ListNotices(ctx, noticesvc.NoticeFilter{ReassessmentDue: true, Limit: 50})
+			if err != nil {
+				problem("notice deadlines", err)
+			}
+			for _, n := range ns {
+				d.Deadlines = append(d.Deadlines, deadline{What: "Reassess " + string(n.Type) + " notice " + n.ID, Link: "/notices/" + n.ID,
+					Verb: "expires", Due: n.ExpiresAt})
+			}
 		}
-		for _, n := range ns {
-			d.Deadlines = append(d.Deadlines, deadline{What: "Reassess " + string(n.Type) + " notice " + n.ID, Link: "/notices/" + n.ID, Due: n.ExpiresAt})
+		if followUpDeadlines {
+			fs, err := p.cfg.Matching.ReceivedFollowUps(ctx, followUpListLimit)
+			if err != nil {
+				problem("hit follow-ups", err)
+			}
+			d.Deadlines = append(d.Deadlines, dueFollowUps(fs)...)
 		}
 		slices.SortFunc(d.Deadlines, func(a, b deadline) int { return a.Due.Compare(b.Due) })
+	}
+	if p.cfg.Sharing != nil && pr.Is(shareAnswerRoles...) {
+		d.ShowRequests = true
+		rs, err := p.cfg.Sharing.Requests(ctx, disclosure.RequestFilter{Direction: disclosure.DirectionIn, State: disclosure.StatePending, Limit: 20})
+		if err != nil {
+			problem("permission requests", err)
+		}
+		d.Requests = rs
+	}
+	if p.cfg.Witness != nil && pr.Is(witnessRoles...) {
+		as, err := p.cfg.Witness.Alerts(ctx)
+		if err != nil {
+			problem("witness alerts", err)
+		}
+		d.WitnessAlerts = as
 	}
 	if p.cfg.Partners != nil && pr.Is(partnerRoles...) {
 		d.ShowPartners = true
@@ -118,6 +156,7 @@ func (p *Portal) actions(pr access.Principal) []action {
 		{"Search records", "GET /records", "/records"},
 		{"Create a record", "GET /records/new", "/records/new"},
 		{"Run a hit/no-hit query", "GET /match", "/match"},
+		{"Hit follow-ups", "GET /follow-ups", "/follow-ups"},
 		{"Draft a notice", "GET /notices/new", "/notices/new"},
 		{"Review notices", "GET /notices/review", "/notices/review"},
 		{"Border check", "GET /border", "/border"},

@@ -132,10 +132,6 @@ func (p *Portal) composePage(w http.ResponseWriter, r *http.Request, s *session)
 	if to := q.Get("to"); to != "" {
 		f.To = []string{to}
 	}
-	if ref := q.Get("ref"); ref != "" { // follow-up of a hit: the reference is opaque, not personal data
-		f.Subject = "Follow-up of hit " + ref
-		f.Body = "We had a hit on reference " + ref + " in a hit/no-hit query. Please send the information behind it, if the legal conditions for disclosure are met.\n"
-	}
 	if f.ThreadID != "" {
 		t, _, err := p.cfg.Messages.GetThread(r.Context(), f.ThreadID)
 		if err != nil {

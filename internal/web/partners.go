@@ -7,20 +7,31 @@ import (
 
 	"github.com/liaison-project/liaison/internal/errs"
 	"github.com/liaison-project/liaison/internal/federation"
+	"github.com/liaison-project/liaison/internal/matchsvc"
+	"github.com/liaison-project/liaison/internal/witness"
 )
 
 type partnerCard struct {
 	federation.Partner
-	Status *federation.PartnerStatus
+	Status  *federation.PartnerStatus
+	Witness *witness.Partner       // the partner as a witness of this node's audit log, and its log as this node saw it
+	Table   *matchsvc.RemoteStatus // the partner's matching table this node holds
 }
 
 type partnersData struct {
-	Cards    []partnerCard
-	Own      *federation.OwnCard
-	OwnJSON  string
-	CanAdmin bool
-	Form     struct{ Card, Fingerprint string }
+	Cards         []partnerCard
+	Own           *federation.OwnCard
+	OwnJSON       string
+	CanAdmin      bool
+	ShowWitness   bool
+	WitnessAlerts []witness.Alert
+	ShowMatching  bool
+	MatchAlerts   []matchsvc.Alert // partners' queries the holder's monitor found abnormal
+	Form          struct{ Card, Fingerprint string }
 }
+
+// matchAlertLimit bounds the matching abuse alerts the partners page lists.
+const matchAlertLimit = 20
 
 // maxCardBytes bounds a pasted partner card.
 const maxCardBytes = 64 << 10
@@ -43,8 +54,36 @@ func (p *Portal) renderPartners(w http.ResponseWriter, r *http.Request, s *sessi
 	for i := range st {
 		byAgency[st[i].Agency] = &st[i]
 	}
+	witnesses := map[string]*witness.Partner{}
+	if p.cfg.Witness != nil && s.principal.Is(witnessRoles...) {
+		d.ShowWitness = true
+		wps, err := p.cfg.Witness.Partners(ctx)
+		if err != nil {
+			return err
+		}
+		for i := range wps {
+			witnesses[wps[i].Agency] = &wps[i]
+		}
+		if d.WitnessAlerts, err = p.cfg.Witness.Alerts(ctx); err != nil {
+			return err
+		}
+	}
+	tables := map[string]*matchsvc.RemoteStatus{}
+	if p.cfg.Matching != nil && s.principal.Is(matchOversightRoles...) {
+		d.ShowMatching = true
+		ms, err := p.cfg.Matching.Status(ctx)
+		if err != nil {
+			return err
+		}
+		for i := range ms.Partners {
+			tables[ms.Partners[i].Partner] = &ms.Partners[i]
+		}
+		if d.MatchAlerts, err = p.cfg.Matching.Alerts(ctx, matchAlertLimit); err != nil {
+			return err
+		}
+	}
 	for _, pa := range ps {
-		d.Cards = append(d.Cards, partnerCard{Partner: pa, Status: byAgency[pa.Agency]})
+		d.Cards = append(d.Cards, partnerCard{Partner: pa, Status: byAgency[pa.Agency], Witness: witnesses[pa.Agency], Table: tables[pa.Agency]})
 	}
 	if own, err := p.cfg.Partners.OwnCard(ctx); err == nil {
 		d.Own = &own

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/liaison-project/liaison/internal/disclosure"
 	"github.com/liaison-project/liaison/internal/errs"
 	"github.com/liaison-project/liaison/internal/federation"
 	"github.com/liaison-project/liaison/internal/ftm"
@@ -92,13 +93,18 @@ type recordData struct {
 	Entities     []entityView
 	Versions     []record.VersionInfo
 	Correlations *record.Correlations
-	Holders      []record.Holder
-	CanWrite     bool
-	CanReview    bool
-	CanShare     bool
-	Partners     []federation.Partner
-	Purposes     []policy.Purpose
-	Flash        string
+	// Copies are the holders the disclosure capability tracks (version
+	// acknowledged, delivery, pending changes); without it, Holders are
+	// the versions the records capability knows holders have.
+	Tracked   bool
+	Copies    []disclosure.Holder
+	Holders   []record.Holder
+	CanWrite  bool
+	CanReview bool
+	CanShare  bool
+	Partners  []federation.Partner
+	Purposes  []policy.Purpose
+	Flash     string
 }
 
 // recordPage shows a record: its envelope plainly, entities, correlations,
@@ -125,7 +131,12 @@ func (p *Portal) renderRecord(w http.ResponseWriter, r *http.Request, s *session
 	if d.Correlations, err = p.cfg.Records.Correlations(ctx, id); err != nil {
 		return err
 	}
-	if d.Holders, err = p.cfg.Records.Holders(ctx, id); err != nil {
+	if p.cfg.Sharing != nil {
+		d.Tracked = true
+		if d.Copies, err = p.cfg.Sharing.Holders(ctx, id); err != nil {
+			return err
+		}
+	} else if d.Holders, err = p.cfg.Records.Holders(ctx, id); err != nil {
 		return err
 	}
 	if d.CanShare && p.cfg.Partners != nil {
@@ -219,7 +230,7 @@ func (p *Portal) recordShare(w http.ResponseWriter, r *http.Request, s *session)
 		}
 		return p.renderRecord(w, r, s, id, "", err)
 	}
-	return p.renderRecord(w, r, s, id, "A copy is on its way to "+r.PostFormValue("partner")+"; it appears under holders once delivered.", nil)
+	return p.renderRecord(w, r, s, id, "A copy is on its way to "+r.PostFormValue("partner")+"; the holder shows acknowledged once its node has stored it.", nil)
 }
 
 // recordForm is the create form: the record, its envelope, and either a

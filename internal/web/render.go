@@ -54,6 +54,7 @@ func parseTemplates(a assets) (*templates, error) {
 		"lower":    strings.ToLower,
 		"roleName": roleName,
 		"add":      func(a, b int) int { return a + b },
+		"hours":    hours,
 		"list":     func(s ...string) []string { return s },
 		"contains": func(list []string, s string) bool {
 			for _, v := range list {

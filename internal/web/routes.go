@@ -15,23 +15,32 @@ var (
 	recordWriteRoles  = []access.Role{access.SPOC, access.Investigator, access.Analyst}
 	recordReviewRoles = []access.Role{access.SPOC} // extend the review date (Directive 2016/680 Art. 5)
 	matchRoles        = []access.Role{access.SPOC, access.Investigator, access.Analyst}
-	noticeReadRoles   = noticesvc.NoticeReaders // border officers see lookup hits only
-	noticeDraftRoles  = noticesvc.NoticeDrafters
-	noticeSubmitRoles = noticesvc.NoticeWriters
-	reviewerRoles     = noticesvc.NoticeReviewers
-	borderRoles       = noticesvc.LookupRoles
-	alertReadRoles    = noticesvc.AlertReaders
-	alertWriteRoles   = noticesvc.AlertWriters
-	partnerRoles      = []access.Role{access.Admin, access.SPOC}
-	auditRoles        = []access.Role{access.DPO, access.Admin}
-	adminRoles        = []access.Role{access.Admin}
+	// The holder's SPOC sees and answers the follow-ups partners send
+	// after a hit.
+	followUpAnswerRoles = []access.Role{access.SPOC}
+	// The SPOC answers holders' requests to pass H2 records onward; the
+	// DPO may see them.
+	shareRequestRoles   = []access.Role{access.SPOC, access.DPO}
+	shareAnswerRoles    = []access.Role{access.SPOC}
+	witnessRoles        = []access.Role{access.Admin, access.DPO}
+	matchOversightRoles = []access.Role{access.SPOC, access.Admin}
+	noticeReadRoles     = noticesvc.NoticeReaders // border officers see lookup hits only
+	noticeDraftRoles    = noticesvc.NoticeDrafters
+	noticeSubmitRoles   = noticesvc.NoticeWriters
+	reviewerRoles       = noticesvc.NoticeReviewers
+	borderRoles         = noticesvc.LookupRoles
+	alertReadRoles      = noticesvc.AlertReaders
+	alertWriteRoles     = noticesvc.AlertWriters
+	partnerRoles        = []access.Role{access.Admin, access.SPOC}
+	auditRoles          = []access.Role{access.DPO, access.Admin}
+	adminRoles          = []access.Role{access.Admin}
 )
 
 // routeTable lists every page. Routes of a capability the node does not
 // run are disabled: they are neither served nor shown.
 func (p *Portal) routeTable() []route {
 	c := p.cfg
-	msgs, recs, notices := c.Messages != nil, c.Records != nil, c.Notices != nil
+	msgs, recs, notices, matching, sharing := c.Messages != nil, c.Records != nil, c.Notices != nil, c.Matching != nil, c.Sharing != nil
 	return []route{
 		{pattern: "GET /login", public: true, enabled: true, handler: p.loginPage},
 		{pattern: "POST /login", public: true, enabled: true, handler: p.login},
@@ -61,12 +70,17 @@ func (p *Portal) routeTable() []route {
 		{pattern: "GET /records/{id}", roles: recordReadRoles, personal: true, section: "records", enabled: recs, handler: p.recordPage},
 		{pattern: "POST /records/{id}/withdraw", roles: recordWriteRoles, personal: true, enabled: recs, handler: p.recordWithdraw},
 		{pattern: "POST /records/{id}/review", roles: recordReviewRoles, personal: true, enabled: recs, handler: p.recordReview},
-		{pattern: "POST /records/{id}/share", roles: recordWriteRoles, personal: true, enabled: recs && c.Sharing != nil, handler: p.recordShare},
+		{pattern: "POST /records/{id}/share", roles: recordWriteRoles, personal: true, enabled: recs && sharing, handler: p.recordShare},
+		{pattern: "GET /share-requests", roles: shareRequestRoles, nav: "Permission requests", section: "share-requests", enabled: sharing, handler: p.requestsPage},
+		{pattern: "POST /share-requests/{id}/answer", roles: shareAnswerRoles, personal: true, section: "share-requests", enabled: sharing, handler: p.requestAnswer},
 		{pattern: "GET /network", roles: recordReadRoles, personal: true, nav: "Case network", section: "network", enabled: recs, handler: p.networkPage},
 		{pattern: "GET /network/data", roles: recordReadRoles, personal: true, enabled: recs, handler: p.networkData},
 
-		{pattern: "GET /match", roles: matchRoles, personal: true, nav: "Hit/no-hit", section: "match", enabled: c.Matching != nil, handler: p.matchPage},
-		{pattern: "POST /match", roles: matchRoles, personal: true, section: "match", enabled: c.Matching != nil, handler: p.matchQuery},
+		{pattern: "GET /match", roles: matchRoles, personal: true, nav: "Hit/no-hit", section: "match", enabled: matching, handler: p.matchPage},
+		{pattern: "POST /match", roles: matchRoles, personal: true, section: "match", enabled: matching, handler: p.matchQuery},
+		{pattern: "POST /match/hits/{id}/follow-up", roles: matchRoles, personal: true, section: "match", enabled: matching, handler: p.followUpSend},
+		{pattern: "GET /follow-ups", roles: matchRoles, personal: true, nav: "Follow-ups", section: "follow-ups", enabled: matching, handler: p.followUpsPage},
+		{pattern: "POST /follow-ups/{id}/answer", roles: followUpAnswerRoles, personal: true, section: "follow-ups", enabled: matching, handler: p.followUpAnswer},
 
 		{pattern: "GET /notices", roles: noticeReadRoles, personal: true, nav: "Notices", section: "notices", enabled: notices, handler: p.noticesPage},
 		{pattern: "GET /notices/review", roles: reviewerRoles, personal: true, nav: "Review queue", section: "review", enabled: notices, handler: p.reviewQueue},

@@ -9,11 +9,14 @@ import (
 	"github.com/liaison-project/liaison/internal/access"
 	"github.com/liaison-project/liaison/internal/audit"
 	"github.com/liaison-project/liaison/internal/auth"
+	"github.com/liaison-project/liaison/internal/disclosure"
 	"github.com/liaison-project/liaison/internal/federation"
+	"github.com/liaison-project/liaison/internal/matchsvc"
 	"github.com/liaison-project/liaison/internal/notice/lookup"
 	"github.com/liaison-project/liaison/internal/noticesvc"
 	"github.com/liaison-project/liaison/internal/policy"
 	"github.com/liaison-project/liaison/internal/record"
+	"github.com/liaison-project/liaison/internal/witness"
 )
 
 // The portal reaches every capability through the small interfaces below,
@@ -94,10 +97,21 @@ type Records interface {
 	Review(ctx context.Context, id string, until time.Time) (*record.Record, error)
 }
 
-// RecordSharing sends a copy of a record to a partner agency: the record
-// service decides and records the disclosure, federation delivers it.
+// RecordSharing sends copies of records to partner agencies and keeps
+// them in step: the record service decides and records each disclosure,
+// federation delivers it, and holders acknowledge the version they hold.
+// disclosure.Portal implements it.
 type RecordSharing interface {
+	// Share sends a copy of a record to one partner; a policy refusal is
+	// an error carrying the rule's reason.
 	Share(ctx context.Context, recordID, partner string, purpose policy.Purpose) error
+	// Holders lists the partners sent a copy: the version each
+	// acknowledged, the delivery of the last message, pending changes.
+	Holders(ctx context.Context, recordID string) ([]disclosure.Holder, error)
+	// Requests lists requests for permission to pass H2 records onward.
+	Requests(ctx context.Context, f disclosure.RequestFilter) ([]disclosure.Request, error)
+	// Answer grants or denies a holder's request, as the SPOC.
+	Answer(ctx context.Context, id string, a disclosure.AnswerRequest) (*disclosure.Request, error)
 }
 
 // Notices are INTERPOL-style notices and diffusions with their compliance
@@ -129,37 +143,40 @@ type Border interface {
 	LookupPerson(ctx context.Context, fullName, birthDate string) ([]lookup.PersonHit, error)
 }
 
-// MatchQuery is one hit/no-hit query to partners. The case and
-// justification come from the context.
-type MatchQuery struct {
-	Type     string   // identifier type, one of Matching.Types
-	Value    string   // the identifier; never leaves the node in clear
-	Partners []string // agency ids; empty: every partner that offers matching
-	Purpose  policy.Purpose
-}
-
-// MatchOutcome is a partner's answer.
-type MatchOutcome string
-
-// Match outcomes.
-const (
-	MatchHit         MatchOutcome = "hit"
-	MatchNoHit       MatchOutcome = "no-hit"
-	MatchUnavailable MatchOutcome = "unavailable" // no current table or epoch from the partner
-	MatchRefused     MatchOutcome = "refused"     // budget exhausted or policy refused the query
-)
-
-// MatchResult is the outcome of a query at one partner.
-type MatchResult struct {
-	Partner  string
-	Outcome  MatchOutcome
-	Ref      string // on a hit: the reference to quote in the follow-up request
-	Strength string // on a hit: "strong" or "weak" (a weak key is only a candidate)
-	Detail   string // why unavailable or refused
-}
-
-// Matching runs privacy-preserving hit/no-hit queries against partners.
+// Matching runs privacy-preserving hit/no-hit queries against partners
+// and carries a hit to its legal second step: a structured follow-up that
+// gives the holder's SPOC a task with a deadline. An adapter over
+// *matchsvc.Service in internal/app implements it.
 type Matching interface {
+	// Types lists the query types: identifier types, and
+	// matchsvc.TypePerson for a person by name and birth date.
 	Types() []string
-	Query(ctx context.Context, q MatchQuery) ([]MatchResult, error)
+	// Query asks partners; the case and justification come from the
+	// context (partners meter budgets per case).
+	Query(ctx context.Context, q matchsvc.QueryRequest) (*matchsvc.QueryResult, error)
+	// FollowUp sends the holder of a hit a hit-follow-up request with the
+	// justification of the context.
+	FollowUp(ctx context.Context, hitID string, req matchsvc.FollowUpRequest) (*matchsvc.FollowUpSent, error)
+	// SentFollowUps lists the hits this node followed up, newest first:
+	// the officer's own, or all for a SPOC.
+	SentFollowUps(ctx context.Context, limit int) ([]matchsvc.FollowUpSent, error)
+	// ReceivedFollowUps lists the follow-ups partners sent this node,
+	// newest first, with their deadlines.
+	ReceivedFollowUps(ctx context.Context, limit int) ([]matchsvc.FollowUp, error)
+	// Answer records the SPOC's answer to a received follow-up.
+	Answer(ctx context.Context, id string, req matchsvc.AnswerRequest) error
+	// Status describes the partner tables this node holds and its own
+	// epochs; Alerts are the holder's abuse alerts about partners' use of
+	// this node's index. Both are for the SPOC and the administrator.
+	Status(ctx context.Context) (*matchsvc.Status, error)
+	Alerts(ctx context.Context, limit int) ([]matchsvc.Alert, error)
+}
+
+// Witnessing is partners witnessing each other's audit logs: what this
+// node has seen and cosigned of each partner's log, what each partner
+// cosigned of this node's, and the split views detected. *witness.Service
+// implements it.
+type Witnessing interface {
+	Partners(ctx context.Context) ([]witness.Partner, error)
+	Alerts(ctx context.Context) ([]witness.Alert, error)
 }

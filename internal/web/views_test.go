@@ -125,8 +125,8 @@ func startFakePortal(t *testing.T) *fakePortal {
 	key := make([]byte, 32)
 	rand.Read(key)
 	h, err := web.New(web.Config{Node: web.NodeInfo{Agency: "NL-NCB", Country: "NL", Name: "Netherlands NCB"}, StateKey: key,
-		Sessions: sessions, Audit: rec, Messages: fp.fed, Partners: fp.fed, Records: fp.records, Sharing: fakeSharing{rec},
-		Notices: fp.notices, Border: fp.notices, Matching: fakeMatching{rec}})
+		Sessions: sessions, Audit: rec, Messages: fp.fed, Partners: fp.fed, Records: fp.records, Sharing: newFakeSharing(rec, fp.recIDs[0]),
+		Notices: fp.notices, Border: fp.notices, Matching: newFakeMatching(rec, fp.recIDs[0]), Witness: fakeWitness{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,7 +203,8 @@ func TestPortalViews(t *testing.T) {
 	b.must(".envelope", "H2")
 	b.must(".entities", "أحمد الحسن")
 	b.must("#corr + .table-wrap", "FX123456")
-	b.must("#holders ~ ul", "DE-BKA")
+	b.must("#holders + .table-wrap", "DE-BKA")
+	b.must("#holders + .table-wrap", "change waiting to be sent") // FR-NCB's copy is outdated
 	b.screenshot("record")
 	b.clean("records")
 
@@ -213,16 +214,20 @@ func TestPortalViews(t *testing.T) {
 	b.screenshot("case-network")
 	b.clean("network")
 
-	// Hit/no-hit query and the follow-up from the hit.
+	// Hit/no-hit query and the follow-up from the hit: the holder gets a
+	// task with the case and justification, never the value checked.
 	b.open(base, "/match")
 	b.fill(map[string]string{"#mq-type": "passport", "#mq-value": "FX 123456"})
 	b.press("form[action='/match'] button[type=submit]", "#mr")
 	b.must("#mr + .table-wrap", "HIT")
 	b.must("#mr + .table-wrap", "no hit")
+	b.must("#mr + .table-wrap", "unavailable")
 	b.screenshot("match-results")
-	b.press("a[href^='/messages/new?to=DE-BKA']", "#m-subject")
-	if v := value(b, "subject", chromedp.Value(chromedp.CSS("#m-subject"))); !strings.Contains(v, "7c3e9a51d2b04f8e") {
-		t.Errorf("follow-up subject %q does not quote the hit reference", v)
+	b.press("form[action^='/match/hits/'] button", "#fu-sent")
+	b.must("#fu-sent + .table-wrap", "DE-BKA")
+	b.must("#fu-sent + .table-wrap", "NL-2026-0042")
+	if n := b.count("#fu-open"); n != 0 {
+		t.Error("an investigator sees the follow-ups partners sent to the SPOC")
 	}
 	b.clean("match")
 
@@ -257,6 +262,8 @@ func TestPortalViews(t *testing.T) {
 		b.must("#results", want)
 	}
 	b.screenshot("audit-events")
+	b.must("#a-wit ~ .table-wrap", "liaison.DE-BKA/witness") // partners cosign this node's log
+	b.must(".witness-alert", "UA-NCB")                       // UA-NCB showed two versions of its log
 	b.clean("dpo")
 
 	// The SPOC reviews a record: it is kept, with the justification.
@@ -269,6 +276,27 @@ func TestPortalViews(t *testing.T) {
 	b.must(".flash", "Reviewed")
 	b.must(".timeline", "review")
 	b.clean("review record")
+
+	// The SPOC answers a partner's follow-up before its 48-hour deadline,
+	// and a holder's request to pass the H2 record onward.
+	b.open(base, "/follow-ups")
+	b.must("#fu-fu-late", "overdue")
+	b.must("#fu-fu-due", "BKA-2026-4471")
+	b.screenshot("follow-ups")
+	b.fill(map[string]string{"#fo-fu-due": "shared", "#fn-fu-due": "record copy sent to DE-BKA"})
+	b.press("form[action='/follow-ups/fu-due/answer'] button", "#fu-done")
+	b.must("#fu-done + .table-wrap", "record copy sent to DE-BKA")
+	b.clean("follow-ups")
+
+	b.open(base, "/share-requests")
+	b.must("#rq-0b7d6c1e-5f7a-4c1e-9a51-2f1c9d7e4a10", "FR-NCB arrested a courier")
+	b.screenshot("share-requests")
+	b.press("#rq-0b7d6c1e-5f7a-4c1e-9a51-2f1c9d7e4a10 button[value=deny]", "[role=alert]")
+	b.must("[role=alert]", "say why the request is denied") // the holder is told why
+	b.fill(map[string]string{"#rr-0b7d6c1e-5f7a-4c1e-9a51-2f1c9d7e4a10": "not before the joint action day"})
+	b.press("#rq-0b7d6c1e-5f7a-4c1e-9a51-2f1c9d7e4a10 button[value=deny]", "#rq-answered")
+	b.must("#rq-answered + .table-wrap", "not before the joint action day")
+	b.clean("share requests")
 
 	// A tablet: the navigation folds above the page.
 	b.do("tablet", chromedp.EmulateViewport(820, 1180))

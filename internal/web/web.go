@@ -73,6 +73,7 @@ type Config struct {
 	Alerts   Alerts
 	Border   Border
 	Matching Matching
+	Witness  Witnessing
 
 	// MaxUpload bounds a form upload (message attachments, record
 	// imports); default 32 MiB. Larger files go through the API or CLI,

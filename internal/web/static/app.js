@@ -1,6 +1,7 @@
 // app.js: the portal's only script besides the vendored libraries. Pages
-// work without it; it adds the CSRF header to htmx requests and shows
-// times in the reader's time zone (UTC stays in the tooltip).
+// work without it; it adds the CSRF header to htmx requests, shows times
+// in the reader's time zone (UTC stays in the tooltip), and shows only the
+// fields that belong to the chosen kind of query.
 (function () {
   "use strict";
 
@@ -44,6 +45,26 @@
     }
   }
 
-  document.addEventListener("DOMContentLoaded", function () { localTimes(document); });
+  // A select with data-toggle-fieldsets shows the fieldsets of its form
+  // whose data-for names the chosen kind ("person"), or "identifier" for
+  // any other choice, and hides the rest. Without the script every
+  // fieldset shows and the server ignores the fields of other kinds.
+  function toggleFieldsets(sel) {
+    var kind = sel.value === "person" ? "person" : "identifier";
+    var sets = sel.form.querySelectorAll("fieldset[data-for]");
+    for (var i = 0; i < sets.length; i++) {
+      sets[i].hidden = sets[i].getAttribute("data-for") !== kind;
+    }
+  }
+
+  function initToggles(root) {
+    var sels = root.querySelectorAll("select[data-toggle-fieldsets]");
+    for (var i = 0; i < sels.length; i++) {
+      toggleFieldsets(sels[i]);
+      sels[i].addEventListener("change", function (ev) { toggleFieldsets(ev.target); });
+    }
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { localTimes(document); initToggles(document); });
   document.addEventListener("htmx:afterSettle", function () { localTimes(document); });
 })();
