@@ -3,6 +3,7 @@ package web_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -48,9 +49,12 @@ func (b *browser) logout() {
 // administrators make their agencies partners in the portal; an
 // investigator creates a record, finds it by a transliterated name, sees
 // the case network, writes to the partner and gets the signed delivery and
-// read receipts, and drafts a red notice; a reviewer weighs its screening
-// flag and publishes it; a border officer gets a hit on its subject; and
-// the data protection officer finds an audit event for each step, with the
+// read receipts, shares the record (the partner's node acknowledges the
+// copy), and drafts a red notice; the partner's SPOC checks the passport
+// by hit/no-hit, gets a hit and follows it up, which NL-NCB's SPOC answers
+// before its deadline; a reviewer weighs the notice's screening flag and
+// publishes it; a border officer gets a hit on its subject; and the data
+// protection officer finds an audit event for each step, with the
 // officers' cases. A stolen passport alert entered in the portal gives the
 // border officer a hit too.
 func TestNodesEndToEnd(t *testing.T) {
@@ -61,7 +65,7 @@ func TestNodesEndToEnd(t *testing.T) {
 	// Administrators: accounts, then partner cards exchanged through the
 	// portal, fingerprints "read out of band".
 	b.firstLogin(nl, nlInit.AdminUser, nlInit.AdminPassword)
-	nlPasswords := b.createUsers(nl, map[string]string{"inv1": "investigator", "rev1": "reviewer", "bor1": "border", "dpo1": "dpo"})
+	nlPasswords := b.createUsers(nl, map[string]string{"inv1": "investigator", "rev1": "reviewer", "bor1": "border", "dpo1": "dpo", "spoc1": "spoc"})
 	b.open(nl, "/partners")
 	nlCard, nlFP := value(b, "card", chromedp.Value(chromedp.CSS("#own-card"))), b.text("#own + p code")
 	b.logout()
@@ -94,6 +98,7 @@ func TestNodesEndToEnd(t *testing.T) {
 	b.press("form[action='/records/new'] button[type=submit]", ".envelope")
 	b.must("main h1", "Cash courier stopped on the A12")
 	b.must(".entities", "Олександр Коваленко")
+	recordURL := b.location()
 	b.open(nl, "/records")
 	b.fill(map[string]string{"#rs-q": "Kovalenko"})
 	b.swap("form[action='/records/search'] button[type=submit]", "results", "tbody")
@@ -140,7 +145,27 @@ func TestNodesEndToEnd(t *testing.T) {
 	b.setCase("DE-2026-311", "answering NL-NCB on courier network A12")
 	b.must(".body", "FX123456")
 	b.screenshot("message-received")
-	b.clean("partner reads")
+
+	// It checks the passport at NL-NCB without revealing it: a hit (once
+	// NL-NCB's node has indexed the record for DE-BKA), followed up.
+	b.open(de, "/match")
+	deadline := time.Now().Add(45 * time.Second)
+	for {
+		b.fill(map[string]string{"#mq-type": "passport", "#mq-value": "FX 123456"})
+		b.press("form[action='/match'] button[type=submit]", "#mr")
+		got := b.text("section[aria-labelledby=mr]")
+		if strings.Contains(got, "HIT") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no hit at NL-NCB: %q", got)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	b.must("section[aria-labelledby=mr]", "NL-NCB")
+	b.press("form[action^='/match/hits/'] button", "#fu-sent")
+	b.must("#fu-sent + .table-wrap", "DE-2026-311")
+	b.clean("partner reads and matches")
 	b.logout()
 
 	b.login(nl, inv.user, inv.password)
@@ -148,6 +173,31 @@ func TestNodesEndToEnd(t *testing.T) {
 	b.setCase("NL-2026-0042", "follow-up of courier network A12")
 	b.reloadUntil("#deliv + .table-wrap", "read")
 	b.screenshot("message-read-receipt")
+
+	// The investigator shares the record with DE-BKA; DE-BKA's node
+	// acknowledges the copy it stores.
+	b.do("record", chromedp.Navigate(recordURL), chromedp.WaitVisible(chromedp.CSS("main h1")))
+	b.press("form[action$='/share'] button", ".flash")
+	b.must(".flash", "on its way to DE-BKA")
+	b.reloadUntil("#holders + .table-wrap", "acknowledged")
+	b.screenshot("record-shared")
+	b.clean("share")
+	b.logout()
+
+	// NL-NCB's SPOC finds DE-BKA's follow-up, resolved to the record and
+	// due within 48 hours, and answers it.
+	b.firstLogin(nl, "spoc1", nlPasswords["spoc1"])
+	b.open(nl, "/follow-ups")
+	b.setCase("NL-2026-0042", "answering DE-BKA's follow-up of a hit")
+	b.reloadUntil("#fu-open ~ article", "DE-2026-311")
+	if n := b.count("#fu-open ~ article a[href^='/records/']"); n != 1 {
+		t.Errorf("the follow-up resolves to %d records, want the shared one", n)
+	}
+	b.fill(map[string]string{"form[action^='/follow-ups/'] input[name=note]": "record copy sent"})
+	b.press("form[action^='/follow-ups/'] button", "#fu-done")
+	b.must("#fu-done + .table-wrap", "record copy sent")
+	b.screenshot("follow-ups-answered")
+	b.clean("follow-up answered")
 	b.logout()
 
 	// The reviewer publishes the notice after weighing the flag.
@@ -192,9 +242,13 @@ func TestNodesEndToEnd(t *testing.T) {
 	}
 	b.fill(map[string]string{"#au-case": ""})
 	b.swap("form[action='/audit/search'] button[type=submit]", "results", "tbody")
-	for _, want := range []string{"notice-approved", "lookup-hit", "REVIEW-2026-031", "border check, Schiphol", "partner-changed"} {
+	for _, want := range []string{"notice-approved", "lookup-hit", "REVIEW-2026-031", "border check, Schiphol",
+		"hit follow-up answered: shared", "match evaluation: 1 passport evaluations"} {
 		b.must("#results", want)
 	}
+	b.fill(map[string]string{"#au-kind": "partner-changed"})
+	b.swap("form[action='/audit/search'] button[type=submit]", "results", "tbody")
+	b.must("#results", "DE-BKA")
 	b.screenshot("audit-end-to-end")
 	b.clean("dpo")
 }
