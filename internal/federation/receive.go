@@ -467,7 +467,7 @@ func (s *Service) recordInbound(ctx context.Context, tx *db.Tx, p *partner, it *
 	h := it.hdr
 	hash := it.wire.Hash()
 	outcome, reason, receipt := outcomeAccepted, "", it.receipt
-	handler := s.handler(h.Type)
+	handler, control := s.handler(h.Type)
 	if it.rejected == nil && handler == nil {
 		return &handlerError{err: errs.E(errs.Unsupported, "type", "this node does not handle messages of type "+h.Type)}
 	}
@@ -494,6 +494,9 @@ func (s *Service) recordInbound(ctx context.Context, tx *db.Tx, p *partner, it *
 	}
 	if err := handler(ctx, tx, in); err != nil {
 		return &handlerError{err: err}
+	}
+	if control {
+		return nil // kept in fed_inbox; see HandleControl
 	}
 	return s.audit.Append(ctx, tx, e)
 }

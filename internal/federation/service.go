@@ -43,7 +43,8 @@ type Service struct {
 
 	handlersMu sync.RWMutex
 	handlers   map[string]InboundHandler
-	peers      peerRoutes // synchronous routes of other capabilities (HandlePeer)
+	control    map[string]bool // types registered with HandleControl
+	peers      peerRoutes      // synchronous routes of other capabilities (HandlePeer)
 
 	wakeMu sync.Mutex
 	wake   map[string]*doorbells // partner → its workers' doorbells
@@ -113,12 +114,31 @@ func (s *Service) Handle(msgType string, h InboundHandler) {
 	s.handlersMu.Lock()
 	defer s.handlersMu.Unlock()
 	s.handlers[msgType] = h
+	delete(s.control, msgType)
 }
 
-func (s *Service) handler(msgType string) InboundHandler {
+// HandleControl registers h like Handle, for a type of control message
+// that carries no personal data and concerns no officer's work (witness
+// checkpoints and cosignatures): its accepted envelopes are kept as
+// evidence in the inbox but are not audit events. Otherwise exchanging
+// checkpoints of the audit log would itself grow the log, and each new
+// checkpoint be offered again, forever.
+func (s *Service) HandleControl(msgType string, h InboundHandler) {
+	s.Handle(msgType, h)
+	s.handlersMu.Lock()
+	defer s.handlersMu.Unlock()
+	if s.control == nil {
+		s.control = map[string]bool{}
+	}
+	s.control[msgType] = true
+}
+
+// handler returns the handler of msgType and whether the type is a
+// control message.
+func (s *Service) handler(msgType string) (h InboundHandler, control bool) {
 	s.handlersMu.RLock()
 	defer s.handlersMu.RUnlock()
-	return s.handlers[msgType]
+	return s.handlers[msgType], s.control[msgType]
 }
 
 // nowMicro is the service clock in the storage unit.

@@ -39,7 +39,7 @@ type AuditLog interface {
 type Federation interface {
 	Partners
 	Send(ctx context.Context, tx *db.Tx, m federation.Outbound) (uuid.UUID, error)
-	Handle(msgType string, h federation.InboundHandler)
+	HandleControl(msgType string, h federation.InboundHandler)
 }
 
 // Config configures the witness.
@@ -140,8 +140,10 @@ func New(cfg Config, deps Deps) (*Service, error) {
 			}
 		}
 	}
-	s.fed.Handle(envelope.TypeCheckpoint, s.receiveCheckpoint)
-	s.fed.Handle(envelope.TypeCosignature, s.receiveCosignature)
+	// Checkpoint exchange is not an audit event (federation.HandleControl):
+	// otherwise every round would grow the log it is about.
+	s.fed.HandleControl(envelope.TypeCheckpoint, s.receiveCheckpoint)
+	s.fed.HandleControl(envelope.TypeCosignature, s.receiveCosignature)
 	return s, nil
 }
 

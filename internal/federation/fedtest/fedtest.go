@@ -73,6 +73,7 @@ type Node struct {
 	mu       sync.Mutex
 	running  *running
 	handlers map[string]federation.InboundHandler
+	control  map[string]bool // handlers registered with HandleControl
 	log      *slog.Logger
 }
 
@@ -146,7 +147,24 @@ func (n *Node) Handle(msgType string, h federation.InboundHandler) {
 		n.handlers = map[string]federation.InboundHandler{}
 	}
 	n.handlers[msgType] = h
+	delete(n.control, msgType)
 	n.Service().Handle(msgType, h)
+}
+
+// HandleControl registers a control message handler
+// (federation.Service.HandleControl), now and after every restart.
+func (n *Node) HandleControl(msgType string, h federation.InboundHandler) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.handlers == nil {
+		n.handlers = map[string]federation.InboundHandler{}
+	}
+	if n.control == nil {
+		n.control = map[string]bool{}
+	}
+	n.handlers[msgType] = h
+	n.control[msgType] = true
+	n.Service().HandleControl(msgType, h)
 }
 
 // Now is the node's clock: the wall clock moved by Advance.
@@ -173,7 +191,11 @@ func (n *Node) Start() {
 		n.t.Fatalf("%s: federation.New: %v", n.Agency, err)
 	}
 	for t, h := range n.handlers {
-		svc.Handle(t, h)
+		if n.control[t] {
+			svc.HandleControl(t, h)
+		} else {
+			svc.Handle(t, h)
+		}
 	}
 	n.svc.Store(svc)
 	n.metrics.Store(reg)
