@@ -259,13 +259,17 @@ func TestUnknownAndSuspendedPeersRefusedAtHandshake(t *testing.T) {
 		}
 		return nil
 	})
-	sts, err := nl.Service().Status(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if sts[0].QueueDepth != 1 || sts[0].ConsecutiveFailures == 0 || sts[0].LastError == "" || sts[0].OldestUndelivered.IsZero() {
-		t.Fatalf("status while suspended: %+v", sts[0])
-	}
+	// The partner's failure counters are written after the delivery's.
+	fedtest.Eventually(t, wait, "status while suspended", func() error {
+		sts, err := nl.Service().Status(ctx)
+		if err != nil {
+			return err
+		}
+		if sts[0].QueueDepth != 1 || sts[0].ConsecutiveFailures == 0 || sts[0].LastError == "" || sts[0].OldestUndelivered.IsZero() {
+			return fedtest.Errorf("%+v", sts[0])
+		}
+		return nil
+	})
 	if n := len(de.Audit.Find(t, audit.PartnerChanged, audit.OK, "suspended")); n != 1 {
 		t.Errorf("suspension audit events: %d", n)
 	}
