@@ -166,6 +166,12 @@ func (n *Notice) Circulate(p access.Principal, now time.Time, existing func(Subj
 	if n.Distribution.Scope == "" {
 		return errs.E(errs.Invalid, "distribution", "a diffusion names its recipients")
 	}
+	// Once submitted for review, a diffusion goes out only with a
+	// reviewer's approval: revising a refused one and circulating it would
+	// step around the refusal.
+	if slices.ContainsFunc(n.History, func(c Change) bool { return c.Event == Submit || c.Event == Resubmit }) {
+		return errs.E(errs.Conflict, "state", "this diffusion was submitted for review: resubmit it; a reviewer's approval publishes it")
+	}
 	if err := n.readyToGo(); err != nil {
 		return err
 	}

@@ -173,6 +173,28 @@ func TestDiffusionWithBlockingFlagMustBeReviewedFirst(t *testing.T) {
 	}
 }
 
+// TestRefusedDiffusionCannotBeCirculated: a diffusion refused in review
+// and revised goes out only through review again (found by
+// TestLifecycleProperty).
+func TestRefusedDiffusionCannotBeCirculated(t *testing.T) {
+	n := redNotice("Fraud")
+	n.Diffusion = true
+	n.Distribution = Distribution{Scope: ScopeAgencies, Agencies: []string{"XB-NCB"}}
+	if err := n.Submit(officer, t0, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Decide(reviewer, Decision{Outcome: Rejected, Reasons: "Insufficient judicial data."}, t0); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Revise(officer, t0); err != nil {
+		t.Fatal(err)
+	}
+	wantKind(t, n.Circulate(officer, t0, nil), errs.Conflict)
+	if n.State == Published {
+		t.Fatal("the refused diffusion was circulated")
+	}
+}
+
 func TestNoticeCannotBeCirculated(t *testing.T) {
 	n := redNotice("Fraud")
 	wantKind(t, n.Circulate(officer, t0, nil), errs.Conflict)
