@@ -72,6 +72,7 @@ func newServices(ctx context.Context, dir string, cfg *config.Config, id *identi
 		TokenTTL:    cfg.Auth.TokenTTL.Or(config.DefaultTokenTTL),
 		SessionIdle: cfg.Auth.SessionIdle.Or(config.DefaultSessionIdle),
 		SessionMax:  cfg.Auth.SessionMax.Or(config.DefaultSessionMax),
+		Exercise:    cfg.Agency.Exercise,
 	}, d, s.audit, log)
 	if s.decider, err = policy.New(policy.DefaultConfig()); err != nil {
 		return nil, err
@@ -81,7 +82,7 @@ func newServices(ctx context.Context, dir string, cfg *config.Config, id *identi
 	if m != nil {
 		reg = m.Registry
 	}
-	s.federation, err = federation.New(federation.Config{URLs: cfg.Federation.URLs},
+	s.federation, err = federation.New(federation.Config{URLs: cfg.Federation.URLs, Exercise: cfg.Agency.Exercise},
 		federation.Deps{DB: d, Identity: id, Audit: s.audit, Log: log, Metrics: reg})
 	if err != nil {
 		return nil, fmt.Errorf("federation: %w", err)

@@ -29,6 +29,8 @@ type InitOptions struct {
 	Database         string
 	AdminUser        string
 	PlainHTTP        bool
+	// Exercise creates an exercise node (config.Agency.Exercise).
+	Exercise bool
 }
 
 // InitResult is what `liaison init` reports. It holds the admin token and
@@ -45,13 +47,14 @@ type InitResult struct {
 	AdminUser      string   `json:"adminUser"`
 	AdminToken     string   `json:"adminToken"`
 	AdminPassword  string   `json:"adminPassword"`
+	Exercise       bool     `json:"exercise,omitempty"`
 }
 
 // Init creates a node directory. On any failure it removes what it created,
 // so a failed init leaves nothing half-made behind.
 func Init(ctx context.Context, o InitOptions) (res *InitResult, err error) {
 	cfg := &config.Config{
-		Agency:     config.Agency{ID: o.Agency, Country: strings.ToUpper(o.Country), Name: o.Name},
+		Agency:     config.Agency{ID: o.Agency, Country: strings.ToUpper(o.Country), Name: o.Name, Exercise: o.Exercise},
 		API:        config.API{Listen: o.APIListen, PlainHTTP: o.PlainHTTP},
 		Federation: config.Federation{Listen: o.FederationListen},
 		Database:   config.Database{DSN: o.Database},
@@ -117,7 +120,7 @@ func Init(ctx context.Context, o InitOptions) (res *InitResult, err error) {
 		Dir: dir, Agency: cfg.Agency.ID, Country: cfg.Agency.Country, Name: cfg.Agency.Name,
 		Database: dbDesc, APIURL: APIURL(cfg), FederationURLs: cfg.Federation.URLs,
 		TLSPin: id.Public().TLSPin, AdminUser: user.User.Username,
-		AdminToken: tok.Secret, AdminPassword: user.Password,
+		AdminToken: tok.Secret, AdminPassword: user.Password, Exercise: cfg.Agency.Exercise,
 	}, nil
 }
 

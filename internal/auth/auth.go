@@ -46,6 +46,10 @@ type Config struct {
 	MaxTokenTTL time.Duration // longest lifetime a token may be given
 	SessionIdle time.Duration
 	SessionMax  time.Duration
+	// Exercise says the node is an exercise node (a training instance
+	// holding exercise data only): every principal it authenticates, token
+	// or portal session, acts inside an exercise.
+	Exercise bool
 }
 
 // Service manages accounts and authenticates requests.
@@ -111,7 +115,7 @@ func (s *Service) principal(u *User, tokenID string) access.Principal {
 	return access.Principal{
 		UserID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Role: u.Role,
 		Agency: s.cfg.Agency, Country: s.cfg.Country, TokenID: tokenID,
-		MustChangePassword: u.MustChangePassword,
+		MustChangePassword: u.MustChangePassword, Exercise: s.cfg.Exercise,
 	}
 }
 
@@ -159,7 +163,7 @@ func (s *Service) authenticateToken(ctx context.Context, tok string) (access.Pri
 		return access.Principal{}, errBadCredentials
 	}
 	p := s.principal(cred.user, id)
-	p.Exercise = cred.exercise
+	p.Exercise = p.Exercise || cred.exercise
 	entry := cachedToken{hash: hash, principal: p, validTill: now.Add(tokenCacheTTL), expiresAt: cred.expiresAt, lastUsed: c.lastUsed}
 	if now.Sub(c.lastUsed) > time.Minute {
 		entry.lastUsed = now
@@ -415,8 +419,8 @@ func (s *Service) CreateToken(ctx context.Context, username, name string, ttl ti
 // CreateExerciseToken issues an API token, as CreateToken does, that acts
 // inside a training exercise: its principal has Exercise set, so policy
 // lets it read and create exercise data only, and every audit event it
-// causes carries the exercise flag. Portal sessions never act inside an
-// exercise.
+// causes carries the exercise flag. On a real node portal sessions never
+// act inside an exercise; on an exercise node every principal does.
 func (s *Service) CreateExerciseToken(ctx context.Context, username, name string, ttl time.Duration) (*CreatedToken, error) {
 	return s.createToken(ctx, username, name, ttl, true)
 }

@@ -33,6 +33,12 @@ type fixture struct {
 
 func setup(t *testing.T) *fixture {
 	t.Helper()
+	return setupConfig(t, Config{Agency: "NL-NCB", Country: "NL"})
+}
+
+// setupConfig is setup with the service configured by cfg.
+func setupConfig(t *testing.T, cfg Config) *fixture {
+	t.Helper()
 	d := dbtest.Open(t, api.Schema, audit.Schema, Schema)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	f := &fixture{db: d, now: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
@@ -41,7 +47,7 @@ func setup(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.svc = New(Config{Agency: "NL-NCB", Country: "NL"}, d, alog, log)
+	f.svc = New(cfg, d, alog, log)
 	f.svc.now = func() time.Time { return f.now }
 	_, tok, err := f.svc.Bootstrap(context.Background(), "admin")
 	if err != nil {

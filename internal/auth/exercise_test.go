@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -95,5 +96,66 @@ func TestExerciseTokens(t *testing.T) {
 	f.now = f.now.Add(2 * time.Hour)
 	if _, err := f.auth(t, ex.Secret); err == nil {
 		t.Fatal("expired exercise token accepted")
+	}
+}
+
+// TestExerciseNodePrincipals: on an exercise node every principal acts
+// inside an exercise — ordinary and exercise tokens, and portal sessions —
+// so nothing created there can be real data, and GET /me says so.
+func TestExerciseNodePrincipals(t *testing.T) {
+	f := setupConfig(t, Config{Agency: "NL-NCB", Country: "NL", Exercise: true})
+	ctx := context.Background()
+	if _, err := f.svc.CreateUser(ctx, "trainee", "", access.SPOC); err != nil {
+		t.Fatal(err)
+	}
+	plain, err := f.svc.CreateToken(ctx, "trainee", "", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex, err := f.svc.CreateExerciseToken(ctx, "trainee", "", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tok := range []string{f.token, plain.Secret, ex.Secret, plain.Secret} { // the last from the cache
+		p, err := f.auth(t, tok)
+		if err != nil || !p.Exercise {
+			t.Fatalf("principal %+v, %v: want an exercise principal", p, err)
+		}
+	}
+	pw, err := f.svc.ResetPassword(ctx, "trainee")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess, err := f.svc.Login(ctx, "trainee", pw, "192.0.2.1:1234")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := httptest.NewRequest(http.MethodGet, "/api/v1/me", nil)
+	r.AddCookie(&http.Cookie{Name: SessionCookie, Value: sess.Value})
+	p, err := f.svc.Authenticate(r)
+	if err != nil || !p.Exercise || p.Username != "trainee" {
+		t.Fatalf("portal session principal %+v, %v: want an exercise principal", p, err)
+	}
+	logins, err := f.svc.audit.(*audit.Log).Search(ctx, audit.Filter{Kind: audit.Login}, 0, 10)
+	if err != nil || len(logins) != 1 || !logins[0].Event.Exercise {
+		t.Fatalf("login events %+v, %v: want one, marked exercise", logins, err)
+	}
+	req, _ := http.NewRequest(http.MethodGet, f.srv.URL+"/api/v1/me", nil)
+	req.Header.Set("Authorization", "Bearer "+plain.Secret)
+	resp, err := f.srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var m Me
+	if err := json.NewDecoder(resp.Body).Decode(&m); err != nil || !m.Exercise || !m.ExerciseNode {
+		t.Fatalf("GET /me %+v, %v: want exercise and exerciseNode", m, err)
+	}
+
+	// On a real node an ordinary token and a session are not.
+	real := setup(t)
+	p, err = real.auth(t, real.token)
+	if err != nil || p.Exercise {
+		t.Fatalf("real node principal %+v, %v", p, err)
 	}
 }

@@ -19,7 +19,8 @@ type Me struct {
 	Agency             string      `json:"agency"`
 	Country            string      `json:"country"`
 	MustChangePassword bool        `json:"mustChangePassword"`
-	Exercise           bool        `json:"exercise,omitempty" doc:"the caller acts inside a training exercise (an exercise token)"`
+	Exercise           bool        `json:"exercise,omitempty" doc:"the caller acts inside a training exercise (an exercise token, or any caller on an exercise node)"`
+	ExerciseNode       bool        `json:"exerciseNode,omitempty" doc:"the node is an exercise node: a training instance that holds exercise data only"`
 }
 
 type loginRequest struct {
@@ -79,7 +80,8 @@ var pageParams = []api.Param{
 func (s *Service) handleMe(w http.ResponseWriter, r *http.Request) error {
 	p := api.Principal(r)
 	return httpx.WriteJSON(w, http.StatusOK, Me{UserID: p.UserID, Username: p.Username, DisplayName: p.DisplayName,
-		Role: p.Role, Agency: p.Agency, Country: p.Country, MustChangePassword: p.MustChangePassword, Exercise: p.Exercise})
+		Role: p.Role, Agency: p.Agency, Country: p.Country, MustChangePassword: p.MustChangePassword, Exercise: p.Exercise,
+		ExerciseNode: s.cfg.Exercise})
 }
 
 func (s *Service) handleChangePassword(w http.ResponseWriter, r *http.Request) error {

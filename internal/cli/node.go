@@ -22,8 +22,14 @@ is written to DIR/admin.token (mode 0600) and printed once.
 
 The database is embedded SQLite in DIR unless --database names PostgreSQL
 (postgres://user@host:5432/db). init refuses to touch an existing directory that is
-not empty. Private keys are never printed.`,
+not empty. Private keys are never printed.
+
+--exercise creates an exercise node: a separate training instance that holds exercise
+data only. Every officer on it acts inside an exercise, its partner card says so, and it
+federates only with other exercise nodes, so that exercises can inject notices, alerts
+and hit/no-hit queries without ever reaching a real node.`,
 		Example: `  liaison init --dir ./nl --agency NL-NCB --country NL --name "Netherlands NCB"
+  liaison init --dir ./nl-training --agency NL-NCB --country NL --name "Netherlands NCB (training)" --exercise
   liaison init --dir /srv/liaison --agency DE-BKA --country DE --name "Bundeskriminalamt" \
       --api-listen 0.0.0.0:8443 --federation-listen 0.0.0.0:9443 \
       --database postgres://liaison@db.internal:5432/liaison`,
@@ -41,6 +47,9 @@ not empty. Private keys are never printed.`,
 				return env.printJSON(res)
 			}
 			fmt.Fprintf(env.Stdout, "Created node %s (%s, %s) in %s\n", res.Agency, res.Name, res.Country, res.Dir)
+			if res.Exercise {
+				fmt.Fprintf(env.Stdout, "  EXERCISE node: training only, no real data; it federates only with exercise nodes\n")
+			}
 			fmt.Fprintf(env.Stdout, "  database:      %s\n", res.Database)
 			fmt.Fprintf(env.Stdout, "  officer API:   %s\n", res.APIURL)
 			fmt.Fprintf(env.Stdout, "  federation:    %s\n", strings.Join(res.FederationURLs, ", "))
@@ -60,6 +69,7 @@ not empty. Private keys are never printed.`,
 	f.StringVar(&opts.FederationListen, "federation-listen", "", "federation address (default 127.0.0.1:9443)")
 	f.StringVar(&opts.Database, "database", "", "PostgreSQL DSN (default: SQLite file in DIR)")
 	f.StringVar(&opts.AdminUser, "admin", "admin", "name of the first administrator")
+	f.BoolVar(&opts.Exercise, "exercise", false, "create an exercise node: a training instance holding exercise data only")
 	f.BoolVar(&opts.PlainHTTP, "plain-http", false, "serve the officer API without TLS (loopback only; development)")
 	for _, n := range []string{"agency", "country", "name"} {
 		cmd.MarkFlagRequired(n)

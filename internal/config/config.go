@@ -65,6 +65,11 @@ type Agency struct {
 	ID      string `json:"id"`      // stable id, e.g. "NL-NCB"
 	Country string `json:"country"` // ISO 3166-1 alpha-2, e.g. "NL"
 	Name    string `json:"name"`    // human-readable name
+	// Exercise makes the node an exercise node (`liaison init --exercise`):
+	// a training instance that holds exercise data only. Every officer on it
+	// acts inside an exercise, its partner card says so, and it federates
+	// only with other exercise nodes.
+	Exercise bool `json:"exercise,omitempty"`
 }
 
 // API is the officer API and portal listener.

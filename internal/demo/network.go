@@ -36,13 +36,23 @@ func (n *Network) Client(i int, token string) *client.Client {
 // StartNetwork starts one node per agency under dir (which must exist)
 // and makes every pair of them partners. Close stops them.
 func StartNetwork(ctx context.Context, l Launcher, dir string, agencies []scenario.Agency) (*Network, error) {
+	return startNetwork(ctx, l, dir, agencies, false)
+}
+
+// StartExerciseNetwork is StartNetwork with exercise nodes (`liaison init
+// --exercise`), as agencies run them for training.
+func StartExerciseNetwork(ctx context.Context, l Launcher, dir string, agencies []scenario.Agency) (*Network, error) {
+	return startNetwork(ctx, l, dir, agencies, true)
+}
+
+func startNetwork(ctx context.Context, l Launcher, dir string, agencies []scenario.Agency, exercise bool) (*Network, error) {
 	if l == nil {
 		return nil, errors.New("demo: no launcher")
 	}
 	d := &demo{opts: Options{Launcher: l, StepTimeout: DefaultStepTimeout}, dir: dir}
 	d.nodeCtx, d.stopServing = context.WithCancel(context.WithoutCancel(ctx))
 	net := &Network{d: d}
-	if err := d.startNodes(ctx, agencies); err != nil {
+	if err := d.startNodesOf(ctx, agencies, exercise); err != nil {
 		net.Close()
 		return nil, err
 	}

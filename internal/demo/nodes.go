@@ -38,6 +38,7 @@ type NodeSpec struct {
 	Name             string
 	APIListen        string // loopback address of the officer API
 	FederationListen string // loopback address of the federation listener
+	Exercise         bool   // an exercise node (`liaison init --exercise`)
 }
 
 // NodeInit is what creating a node gives: the first administrator's
@@ -108,6 +109,11 @@ const startTimeout = 60 * time.Second
 // nodes run until ctx ends; each node's served channel then delivers
 // Serve's result.
 func (d *demo) startNodes(ctx context.Context, agencies []scenario.Agency) error {
+	return d.startNodesOf(ctx, agencies, false)
+}
+
+// startNodesOf is startNodes, creating exercise nodes when exercise is set.
+func (d *demo) startNodesOf(ctx context.Context, agencies []scenario.Agency, exercise bool) error {
 	if err := os.MkdirAll(filepath.Join(d.dir, "logs"), 0o700); err != nil {
 		return err
 	}
@@ -125,7 +131,7 @@ func (d *demo) startNodes(ctx context.Context, agencies []scenario.Agency) error
 		}
 		n := &node{agency: a, officers: map[access.Role]*officer{}, served: make(chan error, 1),
 			spec: NodeSpec{Dir: filepath.Join(d.dir, strings.ToLower(a.ID)), Agency: a.ID, Country: a.Country, Name: a.Name,
-				APIListen: api, FederationListen: fed},
+				APIListen: api, FederationListen: fed, Exercise: exercise},
 			logFile: filepath.Join(d.dir, "logs", a.ID+".log")}
 		nodes[i] = n
 		wg.Add(1)

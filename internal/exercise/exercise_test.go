@@ -24,7 +24,7 @@ type appLauncher struct{}
 
 func (appLauncher) Init(ctx context.Context, s demo.NodeSpec) (*demo.NodeInit, error) {
 	res, err := app.Init(ctx, app.InitOptions{Dir: s.Dir, Agency: s.Agency, Country: s.Country, Name: s.Name,
-		APIListen: s.APIListen, FederationListen: s.FederationListen})
+		APIListen: s.APIListen, FederationListen: s.FederationListen, Exercise: s.Exercise})
 	if err != nil {
 		return nil, err
 	}

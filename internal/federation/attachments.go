@@ -534,7 +534,8 @@ func (s *Service) fetchOnce(ctx context.Context, p *partner) (int, error) {
 	if !bytes.Equal(total, sum) {
 		return fetched + 1, s.failAttachment(ctx, p, id, "the content does not match the SHA-256 signed in the message")
 	}
-	actx := access.With(ctx, access.Principal{Username: p.agency, Agency: p.agency, Country: p.card.Country, Partner: true})
+	actx := access.With(ctx, access.Principal{Username: p.agency, Agency: p.agency, Country: p.card.Country, Partner: true,
+		Exercise: p.card.Exercise})
 	err = s.db.Write(actx, func(tx *db.Tx) error {
 		if _, err := tx.ExecContext(actx, `UPDATE fed_attachments SET state = ?, completed_at = ? WHERE id = ? AND state = ?`,
 			attachmentComplete, s.nowMicro(), id, attachmentFetching); err != nil {

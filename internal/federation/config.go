@@ -37,6 +37,11 @@ type Config struct {
 	// listener at, most preferred first; they go into the partner card.
 	URLs []string
 
+	// Exercise says this node is an exercise node: its card says so, and
+	// it accepts only partners whose cards say the same (a real node is
+	// never the partner of an exercise node, nor the converse).
+	Exercise bool
+
 	// CardValidity is how long this node's partner card is valid;
 	// CardRenewBefore is how long before expiry the node renews it (a new
 	// card signed by the same key, announced to every partner).

@@ -76,6 +76,7 @@ func (s *Service) fed(h httpx.HandlerFunc) http.Handler {
 		s.contact(p.agency)
 		ctx := access.With(r.Context(), access.Principal{
 			Username: p.agency, Agency: p.agency, Country: p.card.Country, Partner: true,
+			Exercise: p.card.Exercise, // an exercise node's partners are exercise nodes (acceptCard)
 		})
 		ctx = context.WithValue(ctx, peerKey{}, p)
 		return h(w, r.WithContext(ctx))

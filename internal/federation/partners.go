@@ -36,6 +36,7 @@ type Partner struct {
 	CardNotAfter time.Time `json:"cardNotAfter"`
 	SigningKey   []byte    `json:"signingKey" doc:"the Ed25519 public key of the current card"`
 	AuditOrigin  string    `json:"auditOrigin,omitempty" doc:"origin line of the partner's audit-log checkpoints"`
+	Exercise     bool      `json:"exercise,omitempty" doc:"the partner is an exercise node (its signed card says so)"`
 	AddedAt      time.Time `json:"addedAt"`
 	ChangedAt    time.Time `json:"changedAt"`
 }
@@ -84,7 +85,7 @@ func (s *Service) loadOwnCard(ctx context.Context, q db.Querier) (*card.Card, er
 }
 
 func (s *Service) cardParams() card.Params {
-	return card.Params{URLs: s.cfg.URLs, AuditOrigin: audit.Origin(s.id.Agency), Validity: s.cfg.CardValidity}
+	return card.Params{URLs: s.cfg.URLs, AuditOrigin: audit.Origin(s.id.Agency), Validity: s.cfg.CardValidity, Exercise: s.cfg.Exercise}
 }
 
 // ownCardCurrent reports whether c still describes id at p and is not due
@@ -93,7 +94,7 @@ func ownCardCurrent(c *card.Card, id *identity.Identity, p card.Params, now time
 	pub := id.Public()
 	return c.Agency == pub.Agency && c.Name == pub.Name && c.Country == pub.Country &&
 		bytes.Equal(c.SigningKey, pub.SigningKey) && bytes.Equal(c.HPKE.Key, pub.HPKEKey) &&
-		c.TLSPin == pub.TLSPin && slices.Equal(c.URLs, p.URLs) && c.AuditOrigin == p.AuditOrigin &&
+		c.TLSPin == pub.TLSPin && slices.Equal(c.URLs, p.URLs) && c.AuditOrigin == p.AuditOrigin && c.Exercise == p.Exercise &&
 		now.Add(renewBefore).Before(c.NotAfter) && !now.Before(c.NotBefore.Add(-card.ClockSkew))
 }
 
@@ -108,6 +109,12 @@ func (s *Service) ensureOwnCard(ctx context.Context) error {
 	}
 	p := s.cardParams()
 	now := s.now()
+	if cur != nil && cur.Exercise != p.Exercise {
+		// Its partners and data are on one side of the exercise boundary;
+		// flipping the flag would carry them across.
+		return errs.E(errs.Invalid, "exercise", fmt.Sprintf("this node was created with exercise=%v and its configuration now says exercise=%v: "+
+			"a node never switches between exercise and real data; create another node (liaison init --exercise)", cur.Exercise, p.Exercise))
+	}
 	if cur != nil && ownCardCurrent(cur, s.id, p, now, s.cfg.CardRenewBefore) {
 		return nil
 	}
@@ -222,7 +229,7 @@ func scanPartner(r scanner) (Partner, error) {
 	if err != nil {
 		return p, fmt.Errorf("stored card of %s: %w", p.Agency, err)
 	}
-	p.URLs, p.CardNotAfter, p.SigningKey, p.AuditOrigin = c.URLs, c.NotAfter, c.SigningKey, c.AuditOrigin
+	p.URLs, p.CardNotAfter, p.SigningKey, p.AuditOrigin, p.Exercise = c.URLs, c.NotAfter, c.SigningKey, c.AuditOrigin, c.Exercise
 	p.AddedAt, p.ChangedAt = fromMicro(added), fromMicro(changed)
 	return p, nil
 }
@@ -274,6 +281,9 @@ func (s *Service) AddPartner(ctx context.Context, cardJSON []byte, fingerprint s
 // between adding, rotating and replacing. verified says that the caller
 // checked c's fingerprint out of band.
 func (s *Service) acceptCard(ctx context.Context, tx *db.Tx, c *card.Card, verified bool, now time.Time) (string, error) {
+	if err := s.checkExercise(c); err != nil {
+		return "", err
+	}
 	var state string
 	var curRaw []byte
 	err := tx.QueryRowContext(ctx, `SELECT state, card FROM fed_partners WHERE agency = ?`, c.Agency).Scan(&state, &curRaw)
@@ -356,6 +366,19 @@ func (s *Service) acceptCard(ctx context.Context, tx *db.Tx, c *card.Card, verif
 	}
 	tx.OnCommit(s.partnersChanged)
 	return what, nil
+}
+
+// checkExercise refuses a card on the other side of the exercise
+// boundary: exercise data must never reach a real node, and a real
+// node's data never an exercise.
+func (s *Service) checkExercise(c *card.Card) error {
+	switch {
+	case s.cfg.Exercise && !c.Exercise:
+		return errs.E(errs.Permission, "card.exercise", c.Agency+" is a real node: an exercise node federates only with exercise nodes")
+	case !s.cfg.Exercise && c.Exercise:
+		return errs.E(errs.Permission, "card.exercise", c.Agency+" is an exercise node: a real node never federates with exercise nodes")
+	}
+	return nil
 }
 
 // checkPinFree refuses a card whose TLS pin belongs to another partner:

@@ -2,7 +2,8 @@
 // node introduces itself to a partner. A card names the agency (id, name,
 // country), where its federation endpoints are, the Ed25519 key it signs
 // with, the HPKE X-Wing key partners encrypt to, the SPKI pin of its TLS
-// certificate, an optional audit-log origin, and how long all of this holds.
+// certificate, an optional audit-log origin, whether the node is an exercise
+// (training) node, and how long all of this holds.
 //
 // # Trust model
 //
@@ -67,19 +68,22 @@ const (
 // Card is a partner card. Field order here is the order of the JSON and of
 // the signed encoding.
 type Card struct {
-	Version     int        `json:"version"`
-	Agency      string     `json:"agency"`  // agency id, e.g. "NL-NCB" (see CheckAgencyID)
-	Name        string     `json:"name"`    // display name
-	Country     string     `json:"country"` // ISO 3166-1 alpha-2, or "EU" for EU bodies
-	URLs        []string   `json:"urls"`    // https federation endpoints, most preferred first
-	SigningKey  []byte     `json:"signingKey"`
-	HPKE        HPKEKey    `json:"hpke"`
-	TLSPin      string     `json:"tlsPin"`                // hex SHA-256 of the TLS SPKI (identity.CertPin)
-	AuditOrigin string     `json:"auditOrigin,omitempty"` // origin line of the node's audit-log checkpoints
-	NotBefore   time.Time  `json:"notBefore"`
-	NotAfter    time.Time  `json:"notAfter"`
-	Supersedes  string     `json:"supersedes,omitempty"` // fingerprint of the card this one replaces
-	Signatures  Signatures `json:"signatures"`
+	Version     int       `json:"version"`
+	Agency      string    `json:"agency"`  // agency id, e.g. "NL-NCB" (see CheckAgencyID)
+	Name        string    `json:"name"`    // display name
+	Country     string    `json:"country"` // ISO 3166-1 alpha-2, or "EU" for EU bodies
+	URLs        []string  `json:"urls"`    // https federation endpoints, most preferred first
+	SigningKey  []byte    `json:"signingKey"`
+	HPKE        HPKEKey   `json:"hpke"`
+	TLSPin      string    `json:"tlsPin"`                // hex SHA-256 of the TLS SPKI (identity.CertPin)
+	AuditOrigin string    `json:"auditOrigin,omitempty"` // origin line of the node's audit-log checkpoints
+	NotBefore   time.Time `json:"notBefore"`
+	NotAfter    time.Time `json:"notAfter"`
+	Supersedes  string    `json:"supersedes,omitempty"` // fingerprint of the card this one replaces
+	// Exercise says the node is an exercise node: a training instance that
+	// holds exercise data only and federates only with exercise nodes.
+	Exercise   bool       `json:"exercise,omitempty"`
+	Signatures Signatures `json:"signatures"`
 }
 
 // HPKEKey is an HPKE public key with the id of its KEM.
@@ -99,6 +103,7 @@ type Params struct {
 	URLs        []string      // https federation endpoints, at least one
 	AuditOrigin string        // optional audit-log origin line, e.g. "liaison.NL-NCB/audit"
 	Validity    time.Duration // zero means DefaultValidity
+	Exercise    bool          // the node is an exercise node
 }
 
 // New makes and self-signs the card of id, valid from now for p.Validity.
@@ -166,6 +171,7 @@ func build(id *identity.Identity, p Params, now time.Time) (*Card, error) {
 		AuditOrigin: p.AuditOrigin,
 		NotBefore:   nb,
 		NotAfter:    nb.Add(validity),
+		Exercise:    p.Exercise,
 	}
 	if err := c.validateFields(); err != nil {
 		return nil, err
@@ -209,6 +215,9 @@ func VerifyRotation(prev, next *Card, now time.Time) error {
 	}
 	if next.Agency != prev.Agency {
 		return errs.E(errs.Permission, "card.agency", "a rotated card must keep the agency id "+prev.Agency)
+	}
+	if next.Exercise != prev.Exercise {
+		return errs.E(errs.Permission, "card.exercise", "a rotated card must keep the exercise flag: an exercise node never becomes a real one, nor the converse")
 	}
 	if next.Supersedes != Fingerprint(prev) {
 		return errs.E(errs.Permission, "card.supersedes", "card does not supersede the current card "+Fingerprint(prev))

@@ -13,11 +13,19 @@ const (
 	domainKeyID    = "liaison/card/v1/key-id"
 )
 
+// exerciseMarker ends the signed bytes of an exercise node's card.
+const exerciseMarker = "exercise"
+
 // signedBytes is the version-1 encoding that a card's signatures cover:
 //
 //	domain, version (u16), agency, name, country, urls (u8 count, then each),
 //	signingKey, hpke.kem (u16), hpke.key, tlsPin, auditOrigin,
 //	notBefore, notAfter (i64 Unix seconds), supersedes
+//
+// followed, on an exercise node's card only, by the string "exercise"
+// (length-prefixed like the others). Cards of real nodes thus keep the
+// encoding they had before the flag existed, and their signatures still
+// verify; the marker after the last field keeps the encoding injective.
 //
 // where every string and byte field is a u32 big-endian length followed by
 // its bytes. The length prefixes make the encoding injective, so no two
@@ -42,6 +50,9 @@ func (c *Card) signedBytes(domain string) []byte {
 	b = appendTime(b, c.NotBefore)
 	b = appendTime(b, c.NotAfter)
 	b = appendString(b, c.Supersedes)
+	if c.Exercise {
+		b = appendString(b, exerciseMarker)
+	}
 	return b
 }
 

@@ -15,7 +15,7 @@ import (
 // it may have, spelled exactly.
 var jsonKeys = map[string][]string{
 	"": {"version", "agency", "name", "country", "urls", "signingKey", "hpke", "tlsPin",
-		"auditOrigin", "notBefore", "notAfter", "supersedes", "signatures"},
+		"auditOrigin", "notBefore", "notAfter", "supersedes", "exercise", "signatures"},
 	"hpke":       {"kem", "key"},
 	"signatures": {"self", "previous"},
 }
