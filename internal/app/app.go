@@ -110,11 +110,12 @@ func newServices(ctx context.Context, dir string, cfg *config.Config, id *identi
 	s.notices, err = noticesvc.New(ctx, noticesvc.Config{
 		Agency: cfg.Agency.ID, Country: cfg.Agency.Country,
 		SnapshotFile: filepath.Join(dir, "border-index.snapshot"),
+		Exercise:     cfg.Agency.Exercise,
 	}, noticesvc.Deps{DB: d, Audit: s.audit, Hasher: s.audit, Decider: s.decider, Federation: s.federation, Log: log})
 	if err != nil {
 		return nil, fmt.Errorf("notices: %w", err)
 	}
-	s.matching, err = matchsvc.New(ctx, matchsvc.Config{Agency: cfg.Agency.ID, Country: cfg.Agency.Country},
+	s.matching, err = matchsvc.New(ctx, matchsvc.Config{Agency: cfg.Agency.ID, Country: cfg.Agency.Country, Exercise: cfg.Agency.Exercise},
 		matchsvc.Deps{DB: d, Audit: s.audit, Hasher: s.audit, Decider: s.decider, Federation: s.federation,
 			Records: s.records, SigningKey: id.SigningKey, Log: log})
 	if err != nil {

@@ -143,7 +143,7 @@ func (s *Service) partner(ctx context.Context, agency string) (policy.Partner, f
 	if err != nil {
 		return policy.Partner{}, p, err
 	}
-	return policy.Partner{Agency: p.Agency, Country: p.Country}, p, nil
+	return policy.Partner{Agency: p.Agency, Country: p.Country, Exercise: p.Exercise}, p, nil
 }
 
 func micros(t time.Time) int64 { return t.UnixMicro() }

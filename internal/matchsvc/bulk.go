@@ -315,8 +315,9 @@ func encodeIndexes(idx []int) []byte {
 
 // actingFor is the context bulk work runs in: the requesting SPOC with the
 // run's justification, so that audit events name them.
-func (b *bulkState) actingFor(ctx context.Context, agency string) context.Context {
-	ctx = access.With(ctx, access.Principal{UserID: b.requester, Username: b.requesterName, Role: access.SPOC, Agency: agency})
+func (b *bulkState) actingFor(ctx context.Context, agency string, exercise bool) context.Context {
+	ctx = access.With(ctx, access.Principal{UserID: b.requester, Username: b.requesterName, Role: access.SPOC, Agency: agency,
+		Exercise: exercise})
 	return access.WithJustification(ctx, access.Justification{Text: b.justification, CaseRef: b.caseRef})
 }
 
@@ -328,7 +329,7 @@ func (s *Service) execBulk(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	actx := b.actingFor(ctx, s.cfg.Agency)
+	actx := b.actingFor(ctx, s.cfg.Agency, s.cfg.Exercise)
 	rt, err := s.table(ctx, b.partner, false)
 	if err != nil {
 		return s.pauseBulk(actx, b, s.now().Add(bulkRetry), "partner table unavailable: "+reasonFor(b.partner, err))

@@ -35,6 +35,9 @@ type Config struct {
 	// Agency and Country are this node's agency id and country.
 	Agency  string
 	Country string
+	// Exercise says the node is an exercise node: bulk runs, which act
+	// for their requester after the request, act inside the exercise.
+	Exercise bool
 
 	// Epochs is the holder's key schedule: each epoch has its own OPRF
 	// key, published tables die with it. Default: epochs of a day from

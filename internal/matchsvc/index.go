@@ -184,7 +184,9 @@ func (s *Service) syncPartners(ctx context.Context, now time.Time) error {
 	}
 	want := map[string]policy.Partner{}
 	for _, p := range ps {
-		want[p.Agency] = policy.Partner{Agency: p.Agency, Country: p.Country}
+		// Exercise partners are answered from exercise records only, real
+		// ones from real records only (policy.CanMatch).
+		want[p.Agency] = policy.Partner{Agency: p.Agency, Country: p.Country, Exercise: p.Exercise}
 	}
 	for agency, old := range ix.partners {
 		if p, ok := want[agency]; !ok || p != old {

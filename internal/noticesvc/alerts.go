@@ -41,7 +41,7 @@ func (s *Service) normalizeInput(in *AlertInput) (notice.Alert, error) {
 // distribution (alerts need no compliance review). An own alert for the
 // same document or vehicle exists already: Conflict (update it instead).
 func (s *Service) CreateAlert(ctx context.Context, in AlertInput) (*Alert, error) {
-	p, err := officer(ctx, AlertWriters)
+	p, err := s.officer(ctx, AlertWriters)
 	if err != nil {
 		return nil, err
 	}
@@ -83,7 +83,7 @@ func (s *Service) CreateAlert(ctx context.Context, in AlertInput) (*Alert, error
 
 // GetAlert returns an alert, own or received.
 func (s *Service) GetAlert(ctx context.Context, id string) (*Alert, error) {
-	if _, err := officer(ctx, AlertReaders); err != nil {
+	if _, err := s.officer(ctx, AlertReaders); err != nil {
 		return nil, err
 	}
 	r, err := loadAlert(ctx, s.db, `id = ?`, id)
@@ -111,7 +111,7 @@ type AlertFilter struct {
 // ListAlerts lists alerts, newest first, and reports the id to continue
 // from when there are more.
 func (s *Service) ListAlerts(ctx context.Context, f AlertFilter) ([]*Alert, string, error) {
-	if _, err := officer(ctx, AlertReaders); err != nil {
+	if _, err := s.officer(ctx, AlertReaders); err != nil {
 		return nil, "", err
 	}
 	f.Limit = pageLimit(f.Limit)
@@ -175,7 +175,7 @@ func (s *Service) ListAlerts(ctx context.Context, f AlertFilter) ([]*Alert, stri
 
 // alertChange changes an own alert in a write.
 func (s *Service) alertChange(ctx context.Context, id string, fn func(r *alertRow) (string, error)) (*Alert, error) {
-	if _, err := officer(ctx, AlertWriters); err != nil {
+	if _, err := s.officer(ctx, AlertWriters); err != nil {
 		return nil, err
 	}
 	now := s.clock()
@@ -263,7 +263,7 @@ func (s *Service) CancelAlert(ctx context.Context, id, reason string) (*Alert, e
 // AlertDistribution reports where an own alert went and whether each
 // partner acknowledged it.
 func (s *Service) AlertDistribution(ctx context.Context, id string) ([]PartnerState, error) {
-	if _, err := officer(ctx, DistributionReaders); err != nil {
+	if _, err := s.officer(ctx, DistributionReaders); err != nil {
 		return nil, err
 	}
 	r, err := loadAlert(ctx, s.db, `id = ?`, id)
@@ -294,7 +294,7 @@ func (s *Service) propagateAlert(ctx context.Context, tx *db.Tx, r *alertRow, no
 	}
 	var sentTo, held []string
 	if r.state == AlertActive {
-		to, withheld := resolve(r.dist, partners)
+		to, withheld := resolve(r.dist, partners, s.cfg.Exercise)
 		for _, agency := range sortedKeys(withheld) {
 			if err := recordSend(ctx, tx, subjectAlert, r.id, agency, EventPublish, r.version, "", withheld[agency], now); err != nil {
 				return nil, err
@@ -374,7 +374,7 @@ type AlertImport struct {
 // The import is audited as one collect event naming the import id, which
 // every imported alert carries.
 func (s *Service) ImportAlerts(ctx context.Context, body io.Reader, opts ImportOptions) (*AlertImport, error) {
-	p, err := officer(ctx, AlertWriters)
+	p, err := s.officer(ctx, AlertWriters)
 	if err != nil {
 		return nil, err
 	}
@@ -553,7 +553,7 @@ func (s *Service) propagateImport(ctx context.Context, tx *db.Tx, importID strin
 		return nil, nil, err
 	}
 	if dist.Scope != "" {
-		to, withheld = resolve(dist, partners)
+		to, withheld = resolve(dist, partners, s.cfg.Exercise)
 	}
 	for _, agency := range sortedKeys(withheld) {
 		if err := recordSend(ctx, tx, subjectImport, importID, agency, EventPublish, 0, "", withheld[agency], now); err != nil {

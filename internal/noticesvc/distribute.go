@@ -41,6 +41,9 @@ type wire struct {
 	Alerts []wireAlert `json:"alerts,omitempty"`
 	Cancel []string    `json:"cancel,omitempty"` // the originator's ids of cancelled notices or alerts
 	Reason string      `json:"reason,omitempty"` // why they were cancelled
+	// Exercise marks every payload of an exercise node; a node refuses a
+	// payload from the other side of the exercise boundary.
+	Exercise bool `json:"exercise,omitempty"`
 }
 
 // Payload kinds.
@@ -60,6 +63,12 @@ type wireAlert struct {
 // its signed partner card, never from request input.
 type partnerRef struct {
 	Agency, Country, State string
+	Exercise               bool // an exercise node, as its signed card says
+}
+
+// policyPartner is p as the policy decider sees it.
+func (p partnerRef) policyPartner() policy.Partner {
+	return policy.Partner{Agency: p.Agency, Country: p.Country, Exercise: p.Exercise}
 }
 
 func (s *Service) partners(ctx context.Context) ([]partnerRef, error) {
@@ -72,17 +81,32 @@ func (s *Service) partners(ctx context.Context) ([]partnerRef, error) {
 	}
 	out := make([]partnerRef, len(ps))
 	for i, p := range ps {
-		out[i] = partnerRef{Agency: p.Agency, Country: p.Country, State: p.State}
+		out[i] = partnerRef{Agency: p.Agency, Country: p.Country, State: p.State, Exercise: p.Exercise}
 	}
 	return out, nil
 }
 
 const partnerActive = federation.StateActive
 
-// resolve turns a distribution into the partners to send to, and those
-// named but not reachable, with the reason.
-func resolve(d Distribution, partners []partnerRef) (to []partnerRef, withheld map[string]string) {
+// resolve turns a distribution into the partners of this node's side of
+// the exercise boundary (exercise says which) to send to, and those named
+// but not reachable, with the reason. Partners on the other side are
+// withheld whatever the distribution says: federation never makes them
+// partners, and this keeps exercise data from real nodes even if it did.
+func resolve(d Distribution, partners []partnerRef, exercise bool) (to []partnerRef, withheld map[string]string) {
 	withheld = map[string]string{}
+	var same []partnerRef
+	for _, p := range partners {
+		switch {
+		case p.Exercise == exercise:
+			same = append(same, p)
+		case exercise:
+			withheld[p.Agency] = policy.RuleExerciseDataOutside
+		default:
+			withheld[p.Agency] = policy.RuleRealDataInExercise
+		}
+	}
+	partners = same
 	switch d.Scope {
 	case notice.ScopeAll:
 		for _, p := range partners {
@@ -95,7 +119,9 @@ func resolve(d Distribution, partners []partnerRef) (to []partnerRef, withheld m
 			i := slices.IndexFunc(partners, func(p partnerRef) bool { return p.Agency == a })
 			switch {
 			case i < 0:
-				withheld[a] = "not a partner"
+				if withheld[a] == "" {
+					withheld[a] = "not a partner"
+				}
 			case partners[i].State != partnerActive:
 				withheld[a] = "partner is " + partners[i].State
 			default:
@@ -195,6 +221,7 @@ func (s *Service) send(ctx context.Context, tx *db.Tx, subjectType, subjectID, p
 	if s.fed == nil {
 		return errs.E(errs.Precondition, "distribution", "this node has no federation service")
 	}
+	payload.Exercise = s.cfg.Exercise
 	b, err := json.Marshal(payload)
 	if err != nil {
 		return fmt.Errorf("encode %s payload: %w", payload.Kind, err)
@@ -244,14 +271,14 @@ func (s *Service) propagateNotice(ctx context.Context, tx *db.Tx, r *record, now
 	var sentTo []string
 	reached := map[string]bool{}
 	if r.n.Active(now) {
-		to, withheld := resolve(draftOf(&r.n, nil).Distribution, partners)
+		to, withheld := resolve(draftOf(&r.n, nil).Distribution, partners, s.cfg.Exercise)
 		for _, agency := range sortedKeys(withheld) {
 			if err := recordSend(ctx, tx, subjectNotice, r.n.ID, agency, EventPublish, r.version, "", withheld[agency], now); err != nil {
 				return err
 			}
 		}
 		for _, p := range to {
-			dec := s.decider.CanDisclose(s.cfg.Agency, *r.env, policy.Partner{Agency: p.Agency, Country: p.Country}, r.env.Purpose, now)
+			dec := s.decider.CanDisclose(s.cfg.Agency, *r.env, p.policyPartner(), r.env.Purpose, now)
 			if !dec.Allowed {
 				if err := recordSend(ctx, tx, subjectNotice, r.n.ID, p.Agency, EventPublish, r.version, "", dec.Rule, now); err != nil {
 					return err
@@ -286,7 +313,7 @@ func (s *Service) propagateNotice(ctx context.Context, tx *db.Tx, r *record, now
 
 // sendNotice sends the notice in full, with the partner's envelope.
 func (s *Service) sendNotice(ctx context.Context, tx *db.Tx, r *record, p partnerRef, event string, now time.Time) error {
-	penv, err := s.decider.RecipientEnvelope(*r.env, s.cfg.Agency, policy.Partner{Agency: p.Agency, Country: p.Country}, now)
+	penv, err := s.decider.RecipientEnvelope(*r.env, s.cfg.Agency, p.policyPartner(), now)
 	if err != nil {
 		return fmt.Errorf("envelope for %s: %w", p.Agency, err)
 	}
@@ -308,7 +335,7 @@ func (s *Service) tellNoticeHolder(ctx context.Context, tx *db.Tx, r *record, p 
 		return false, recordSend(ctx, tx, subjectNotice, r.n.ID, p.Agency, event, r.version, "", unreachable(p), now)
 	}
 	if !cancel {
-		if _, err := s.decider.RecipientEnvelope(*r.env, s.cfg.Agency, policy.Partner{Agency: p.Agency, Country: p.Country}, now); err == nil {
+		if _, err := s.decider.RecipientEnvelope(*r.env, s.cfg.Agency, p.policyPartner(), now); err == nil {
 			return true, s.sendNotice(ctx, tx, r, p, EventUpdate, now)
 		}
 		// Past its review date, or otherwise no longer shareable: withdraw it.
@@ -465,7 +492,7 @@ func (s *Service) distribution(ctx context.Context, subjects ...[2]string) ([]Pa
 // NoticeDistribution reports where an own notice went and whether each
 // partner acknowledged it.
 func (s *Service) NoticeDistribution(ctx context.Context, id string) ([]PartnerState, error) {
-	if _, err := officer(ctx, DistributionReaders); err != nil {
+	if _, err := s.officer(ctx, DistributionReaders); err != nil {
 		return nil, err
 	}
 	var own bool

@@ -46,6 +46,7 @@ type node struct {
 	svc             *Service
 	fed             Federation
 	clock           *testClock
+	exercise        bool // an exercise node: its officers act inside an exercise
 }
 
 type testClock struct {
@@ -81,11 +82,24 @@ func newNode(t testing.TB, agency, country string, fed Federation) *node {
 	return openNode(t, d, agency, country, fed)
 }
 
+// newExerciseNode is newNode for an exercise node (Config.Exercise).
+func newExerciseNode(t testing.TB, agency, country string, fed Federation) *node {
+	t.Helper()
+	d := dbtest.Open(t, Schema, fedtest.RecorderSchema)
+	return openNodeConfig(t, d, Config{Agency: agency, Country: country, Exercise: true}, fed)
+}
+
 func openNode(t testing.TB, d *db.DB, agency, country string, fed Federation) *node {
 	t.Helper()
+	return openNodeConfig(t, d, Config{Agency: agency, Country: country}, fed)
+}
+
+func openNodeConfig(t testing.TB, d *db.DB, cfg Config, fed Federation) *node {
+	t.Helper()
+	agency, country := cfg.Agency, cfg.Country
 	n := &node{agency: agency, country: country, db: d, audit: &fedtest.Recorder{DB: d}, fed: fed,
-		clock: &testClock{t: time.Now().UTC()}}
-	svc, err := New(context.Background(), Config{Agency: agency, Country: country},
+		clock: &testClock{t: time.Now().UTC()}, exercise: cfg.Exercise}
+	svc, err := New(context.Background(), cfg,
 		Deps{DB: d, Audit: n.audit, Hasher: testHasher{}, Decider: newDecider(t), Federation: fed, Now: n.clock.Now})
 	if err != nil {
 		t.Fatal(err)
@@ -97,7 +111,7 @@ func openNode(t testing.TB, d *db.DB, agency, country string, fed Federation) *n
 // principal is the officer of role on the node (user id "u-<role>").
 func (n *node) principal(role access.Role) access.Principal {
 	return access.Principal{UserID: "u-" + string(role), Username: strings.ToLower(n.agency) + "-" + string(role),
-		Role: role, Agency: n.agency, Country: n.country}
+		Role: role, Agency: n.agency, Country: n.country, Exercise: n.exercise}
 }
 
 // as returns a context acting as role, with a justification.

@@ -120,7 +120,7 @@ type found struct {
 
 // find answers q and audits it; it is every lookup's single path.
 func (s *Service) find(ctx context.Context, q LookupQuery) (*found, error) {
-	if _, err := officer(ctx, LookupRoles); err != nil {
+	if _, err := s.officer(ctx, LookupRoles); err != nil {
 		return nil, err
 	}
 	f, err := s.search(ctx, q)

@@ -41,14 +41,27 @@ var (
 	DistributionReaders = []access.Role{access.SPOC, access.Investigator, access.DPO}
 )
 
-// officer returns the calling officer of this node if their role is one of roles.
-func officer(ctx context.Context, roles []access.Role) (access.Principal, error) {
+// officer returns the calling officer of this node if their role is one of
+// roles. Notices, alerts and border checks have no exercise marker of
+// their own: on an exercise node they are all exercise data, and on a real
+// node all real. So an officer acting inside an exercise (an exercise
+// token) is refused on a real node, where an exercise alert would hit real
+// border checks and a border check would consult real alerts; exercises
+// train them on exercise nodes (liaison init --exercise).
+func (s *Service) officer(ctx context.Context, roles []access.Role) (access.Principal, error) {
 	p, ok := access.From(ctx)
 	if !ok {
 		return p, errs.E(errs.Unauthorized, "no authenticated officer")
 	}
 	if p.Partner || !p.Is(roles...) {
 		return p, errs.E(errs.Permission, "your role "+string(p.Role)+" may not do this")
+	}
+	switch {
+	case p.Exercise && !s.cfg.Exercise:
+		return p, errs.E(errs.Permission, "exercise", "notices, alerts and border checks are not part of exercises on a real node, "+
+			"where they would reach real border checks: train them on exercise nodes (liaison init --exercise)")
+	case !p.Exercise && s.cfg.Exercise:
+		return p, errs.E(errs.Permission, "exercise", "this is an exercise node: only officers acting inside the exercise use it")
 	}
 	return p, nil
 }
@@ -69,6 +82,10 @@ func noticeEvent(ctx context.Context, k audit.Kind, id, reason string) audit.Eve
 // its originator and its review date is the notice's validity.
 func (s *Service) prepareEnvelope(env *policy.Envelope, n *notice.Notice, now time.Time) error {
 	env.Originator, env.OriginatorCountry, env.ReceivedFrom = s.cfg.Agency, s.cfg.Country, ""
+	if env.Exercise != s.cfg.Exercise {
+		return errs.E(errs.Invalid, "envelope.exercise", "notices of an exercise node are exercise data (exercise, purpose training), "+
+			"and a real node's never are")
+	}
 	env.ReviewDate = now.AddDate(notice.ValidityYears, 0, 0)
 	if !n.ExpiresAt.IsZero() {
 		env.ReviewDate = n.ExpiresAt
@@ -100,7 +117,7 @@ func (s *Service) content(p access.Principal, d *Draft) (notice.Notice, error) {
 
 // CreateNotice stores a new draft notice of this node.
 func (s *Service) CreateNotice(ctx context.Context, d Draft) (*Notice, error) {
-	p, err := officer(ctx, NoticeDrafters)
+	p, err := s.officer(ctx, NoticeDrafters)
 	if err != nil {
 		return nil, err
 	}
@@ -148,7 +165,7 @@ func because(reason string, err error) (note, error) { return note{reason: reaso
 // version, sends it to partners if its circulation changed, audits the
 // change and updates the lookup index after commit.
 func (s *Service) mutate(ctx context.Context, id string, roles []access.Role, fn change) (*Notice, error) {
-	p, err := officer(ctx, roles)
+	p, err := s.officer(ctx, roles)
 	if err != nil {
 		return nil, err
 	}
@@ -401,7 +418,7 @@ type ExistingNotice struct {
 // id this node already holds is not imported twice. All notices are stored
 // or none.
 func (s *Service) ImportInterpol(ctx context.Context, data []byte, typ notice.Type) (*ImportResult, error) {
-	p, err := officer(ctx, NoticeWriters)
+	p, err := s.officer(ctx, NoticeWriters)
 	if err != nil {
 		return nil, err
 	}

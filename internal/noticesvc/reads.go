@@ -40,7 +40,7 @@ func (s *Service) canRead(p access.Principal, own bool, env *policy.Envelope, no
 // read under its envelope is reported as not existing (and the refusal is
 // audited).
 func (s *Service) GetNotice(ctx context.Context, id string) (*Notice, error) {
-	p, err := officer(ctx, NoticeReaders)
+	p, err := s.officer(ctx, NoticeReaders)
 	if err != nil {
 		return nil, err
 	}
@@ -91,7 +91,7 @@ type NoticeFilter struct {
 // reports the id to continue from when there are more. Listing is a
 // consultation: the listed notices are audited.
 func (s *Service) ListNotices(ctx context.Context, f NoticeFilter) ([]Summary, string, error) {
-	p, err := officer(ctx, NoticeReaders)
+	p, err := s.officer(ctx, NoticeReaders)
 	if err != nil {
 		return nil, "", err
 	}
@@ -194,7 +194,7 @@ func (s *Service) ListNotices(ctx context.Context, f NoticeFilter) ([]Summary, s
 // explanations: for a draft, a preview of what screening would raise now;
 // otherwise the flags of its last screening.
 func (s *Service) NoticeFlags(ctx context.Context, id string) ([]Flag, error) {
-	p, err := officer(ctx, NoticeReaders)
+	p, err := s.officer(ctx, NoticeReaders)
 	if err != nil {
 		return nil, err
 	}

@@ -79,6 +79,9 @@ func (s *Service) receive(ctx context.Context, tx *db.Tx, m *federation.Inbound)
 	if err != nil {
 		return err
 	}
+	if w.Exercise != s.cfg.Exercise {
+		return errs.E(errs.Permission, "exercise", "exercise notices and alerts travel only between exercise nodes, and real ones never reach them")
+	}
 	cancel := m.Type == envelope.TypeNoticeCancel
 	if cancel != (len(w.Cancel) > 0) || cancel && (w.Notice != nil || len(w.Alerts) > 0) {
 		return errs.E(errs.Invalid, "payload", "a notice-cancel message carries only cancellations, and only it does")
@@ -111,6 +114,9 @@ func (s *Service) receiveNotice(ctx context.Context, tx *db.Tx, sender string, v
 		return err
 	}
 	env := v.Envelope
+	if env != nil && env.Exercise != s.cfg.Exercise {
+		return errs.E(errs.Permission, "envelope.exercise", "exercise notices travel only between exercise nodes, and real ones never reach them")
+	}
 	now := s.clock()
 	old, err := loadReceived(ctx, tx, sender, v.ID)
 	if err != nil {

@@ -42,6 +42,14 @@
 // event holding keyed hashes of the looked-up identifiers, never the
 // identifiers. A hit shows what a border officer needs: the instruction,
 // whom to contact, the reference and the matched item — never the notice.
+//
+// # Exercise nodes
+//
+// On an exercise node (Config.Exercise) every notice and alert is exercise
+// data: notices carry an exercise envelope (purpose training), payloads
+// are marked exercise, and distribution reaches exercise partners only.
+// A real node refuses officers acting inside an exercise, and both refuse
+// payloads from the other side of the boundary (see officer).
 package noticesvc
 
 import (
@@ -106,6 +114,11 @@ type Config struct {
 	// index at shutdown and where New restores it from, if storage has not
 	// changed since, instead of rebuilding it from every stored alert.
 	SnapshotFile string
+	// Exercise says the node is an exercise node: its notices and alerts
+	// are exercise data, go only to exercise partners, and its border
+	// checks are exercise checks. Only officers acting inside an exercise
+	// use the service there, and only officers outside one on a real node.
+	Exercise bool
 }
 
 func (c *Config) withDefaults() error {

@@ -539,7 +539,7 @@ func contains(list []string, s string) bool {
 
 // defaultEnvelope is the envelope of a new notice that comes without one.
 func (s *Service) defaultEnvelope(t notice.Type, now time.Time) *policy.Envelope {
-	return &policy.Envelope{
+	env := &policy.Envelope{
 		Originator:             s.cfg.Agency,
 		OriginatorCountry:      s.cfg.Country,
 		Handling:               policy.H2,
@@ -550,6 +550,12 @@ func (s *Service) defaultEnvelope(t notice.Type, now time.Time) *policy.Envelope
 		LegalBasis:             s.cfg.LegalBasis,
 		ReviewDate:             now.AddDate(notice.ValidityYears, 0, 0),
 	}
+	if s.cfg.Exercise {
+		// Exercise data has purpose training, and only it has (policy).
+		env.Exercise, env.Purpose = true, policy.PurposeTraining
+		env.PurposeDetail = "Exercise: " + string(purposeOf(t))
+	}
+	return env
 }
 
 // purposeOf is the default purpose of a notice type.
