@@ -34,14 +34,22 @@ func newExerciseCmd(env *Env) *cobra.Command {
 		Short: "Training exercises: play a synthetic scenario into running nodes, then clean up",
 		Long: `Agencies train together on a synthetic scenario ("liaison scenario generate") played into
 their running nodes over time: records are created, shared, messaged and withdrawn on the
-scenario's timeline, as an exercise.
+scenario's timeline, as an exercise; on exercise nodes, alerts are loaded and border checks,
+notices and hit/no-hit queries are played too.
 
 Exercise data never mixes with real data. The exercise acts with exercise tokens ("liaison
 exercise token"): their principals read and create exercise data only, records are marked
 exercise with purpose training, every audit event they cause carries the exercise flag, and
-messages carry "EXERCISE" in the subject, the body and the case reference. Notices and alerts
-have no exercise marker yet, so an exercise creates none: their timeline events are reported
-as skipped. "liaison exercise clean" erases the exercise's records, each erasure audited.`,
+messages carry "EXERCISE" in the subject, the body and the case reference.
+
+Notices, alerts and border checks have no exercise marker of their own, so they are played
+only on exercise nodes ("liaison init --exercise"): training instances that hold exercise data
+only, whose signed partner cards say so, and that federate only with each other. There every
+officer acts inside the exercise, notices and alerts are exercise data sent to exercise
+partners only, and hit/no-hit queries are answered from exercise records. Played into real
+nodes, an exercise reports those events as skipped, saying why. "liaison exercise clean"
+erases the exercise's records, and on exercise nodes cancels their notices and alerts, each
+erasure and cancellation audited.`,
 	}
 	cmd.AddCommand(newExerciseTokenCmd(env), newExerciseRunCmd(env), newExerciseCleanCmd(env))
 	return cmd
@@ -241,8 +249,9 @@ played at its offset divided by --speed (60: a minute of the timeline per second
 once). Each event prints one line with its outcome (ok, skipped or failed) and what the nodes
 answered; a summary line ends the run. The command exits 1 when an event failed.
 
-Every token must be an exercise token of a SPOC ("liaison exercise token"): the exercise
-refuses to start with any other. Records the exercise creates are journalled to
+Every token must be an exercise token of a SPOC ("liaison exercise token"; on an exercise
+node every token is one): the exercise refuses to start with any other, and refuses a mix of
+exercise and real nodes. Records the exercise creates are journalled to
 DIR/` + journalFile + ` (or --journal), which "liaison exercise clean" reads.`,
 		Example: `  liaison exercise run --scenario ./harbour --speed 60 --tokens exercise.tokens \
       --nodes NL-NCB=https://nl.example:8443,DE-BKA=https://de.example:8443,FR-OCRTIS=https://fr.example:8443`,
@@ -299,12 +308,14 @@ func newExerciseCleanCmd(env *Env) *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "clean --nodes AGENCY=URL,… --tokens FILE [--journal FILE]",
-		Short: "Erase every exercise record from the nodes (audited)",
+		Short: "Erase every exercise record from the nodes, and cancel exercise nodes' notices and alerts (audited)",
 		Long: `Erase, on every node, each exercise record the node's exercise token can read, and each
 record the journal of "liaison exercise run" names (withdrawn records, which search no longer
 lists). Every erasure is the record service's own: personal data goes from every table and
 index, a tombstone stays, and the audit log records the erasure as the exercise's. Exercise
-tokens cannot read real data, so the clean-up cannot erase it.`,
+tokens cannot read real data, so the clean-up cannot erase it. On exercise nodes, every notice
+and alert of the node still in circulation is cancelled too, each cancellation audited and
+sent to the partners holding it.`,
 		Example: `  liaison exercise clean --tokens exercise.tokens --journal ./harbour/exercise-journal.jsonl \
       --nodes NL-NCB=https://nl.example:8443,DE-BKA=https://de.example:8443,FR-OCRTIS=https://fr.example:8443`,
 		Args: cobra.NoArgs,
@@ -343,7 +354,11 @@ func cleanNodes(ctx context.Context, env *Env, nodes []*exercise.Node, entries [
 				continue
 			}
 		}
-		fmt.Fprintf(env.Stdout, "%s (%s): %d exercise records erased, %d already gone\n", n.Agency, res.Agency, res.Erased, res.Gone)
+		fmt.Fprintf(env.Stdout, "%s (%s): %d exercise records erased, %d already gone", n.Agency, res.Agency, res.Erased, res.Gone)
+		if n.ExerciseNode() {
+			fmt.Fprintf(env.Stdout, "; %d notices and %d alerts cancelled", res.Notices, res.Alerts)
+		}
+		fmt.Fprintln(env.Stdout)
 	}
 	if len(failed) > 0 {
 		return &ExitError{Code: 1, Err: errors.Join(failed...)}

@@ -549,33 +549,13 @@ func (d *demo) sayFlawed() string {
 		f.Charge, f.Statute)
 }
 
-// noticeDraft builds a red notice draft from a scenario candidate.
-func noticeDraft(c scenario.NoticeCandidate, contact, facts string) noticesvc.Draft {
-	text, translation := c.Charge, ""
-	if c.ChargeOriginal != "" {
-		text, translation = c.ChargeOriginal, c.Charge
-	}
-	return noticesvc.Draft{
-		Type: notice.Red,
-		Subject: noticesvc.Subject{Name: c.Name, Forename: c.Forename, DateOfBirth: strings.ReplaceAll(c.DateOfBirth, "/", "-"),
-			Sex: c.SexID, Nationalities: c.Nationalities, PlaceOfBirth: c.PlaceOfBirth},
-		Category: notice.Suspect,
-		Charges: []noticesvc.Charge{{IssuingCountry: c.RequestingCountry, Text: text, Translation: translation,
-			MaxPenaltyMonths: c.MaxPenaltyYears * 12}},
-		Facts:                   facts,
-		ExtraditionWillBeSought: true,
-		Contact:                 contact,
-		Distribution:            noticesvc.Distribution{Scope: notice.ScopeAll},
-	}
-}
-
 func (d *demo) flawedNotice(ctx context.Context) (string, error) {
 	n := d.flawedHolder()
 	f := d.story.FlawedNotice
 	facts := fmt.Sprintf("Arrest warrant %s of %s (%s): %s.", f.WarrantReference, f.WarrantDate, f.Statute, f.Charge)
 	inv := n.as(access.Investigator, "red notice request "+f.WarrantReference)
 	var nt noticesvc.Notice
-	if err := inv.Post(ctx, "/api/v1/notices", noticeDraft(f, contactOf(n), facts), &nt); err != nil {
+	if err := inv.Post(ctx, "/api/v1/notices", exercise.NoticeDraft(f, contactOf(n), facts), &nt); err != nil {
 		return "", err
 	}
 	if err := inv.Post(ctx, "/api/v1/notices/"+nt.ID+"/submit", nil, &nt); err != nil {
@@ -623,7 +603,7 @@ func (d *demo) redNotice(ctx context.Context) (string, error) {
 	facts := fmt.Sprintf("Member of the network of operation %s. Arrest warrant %s of %s (%s).", d.story.Operation, r.WarrantReference, r.WarrantDate, r.Statute)
 	inv := lead.as(access.Investigator, "red notice, operation "+d.story.Operation)
 	var nt noticesvc.Notice
-	if err := inv.Post(ctx, "/api/v1/notices", noticeDraft(r, contactOf(lead), facts), &nt); err != nil {
+	if err := inv.Post(ctx, "/api/v1/notices", exercise.NoticeDraft(r, contactOf(lead), facts), &nt); err != nil {
 		return "", err
 	}
 	if err := inv.Post(ctx, "/api/v1/notices/"+nt.ID+"/submit", nil, &nt); err != nil {

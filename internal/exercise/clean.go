@@ -11,6 +11,8 @@ import (
 
 	"github.com/liaison-project/liaison/internal/client"
 	"github.com/liaison-project/liaison/internal/errs"
+	"github.com/liaison-project/liaison/internal/notice"
+	"github.com/liaison-project/liaison/internal/noticesvc"
 )
 
 // maxCleanRecords bounds how many records one clean-up erases on a node.
@@ -21,6 +23,10 @@ type CleanResult struct {
 	Agency string // the node's agency id
 	Erased int
 	Gone   int // already erased, or unknown to the node
+	// Notices and Alerts count the notices and alerts cancelled (exercise
+	// nodes only: real nodes never hold an exercise's).
+	Notices int
+	Alerts  int
 }
 
 // Clean erases, on the node, every exercise record its exercise token can
@@ -28,12 +34,25 @@ type CleanResult struct {
 // records, which search no longer lists). Each erasure is the record
 // service's own, audited as an erasure inside the exercise. The token must
 // be a SPOC's exercise token: it cannot read, so cannot erase, real data.
+//
+// On an exercise node, every notice and alert of the node still in
+// circulation (all exercise data there) is cancelled too, each by the
+// notice service's own cancellation, audited and sent to the partners
+// that hold it, so that it stops producing hits at their border checks.
 func Clean(ctx context.Context, n *Node, journal []JournalEntry) (*CleanResult, error) {
 	if err := CheckExerciseToken(ctx, n); err != nil {
 		return nil, err
 	}
 	c := withJustification(n.Client, "erasure of exercise data after the training session")
 	res := &CleanResult{Agency: n.id}
+	if n.exerciseNode {
+		if err := cancelNotices(ctx, c, res); err != nil {
+			return res, err
+		}
+		if err := cancelAlerts(ctx, c, res); err != nil {
+			return res, err
+		}
+	}
 	seen := map[string]bool{}
 	var ids []string
 	add := func(id string) error {
@@ -87,6 +106,64 @@ func Clean(ctx context.Context, n *Node, journal []JournalEntry) (*CleanResult, 
 		}
 	}
 	return res, nil
+}
+
+// cleanReason is the reason every cancellation of a clean-up gives.
+const cleanReason = "End of the training exercise: exercise data withdrawn."
+
+// cancelNotices cancels the node's own notices that are not cancelled or
+// expired yet.
+func cancelNotices(ctx context.Context, c *client.Client, res *CleanResult) error {
+	return eachPage(ctx, c, "/api/v1/notices", url.Values{"origin": {"own"}}, func(id string, state string) error {
+		if state == string(notice.Cancelled) || state == string(notice.Expired) {
+			return nil
+		}
+		if err := c.Post(ctx, "/api/v1/notices/"+url.PathEscape(id)+"/cancel", noticesvc.CancelRequest{Reason: cleanReason}, nil); err != nil {
+			return fmt.Errorf("cancel notice %s: %w", id, err)
+		}
+		res.Notices++
+		return nil
+	})
+}
+
+// cancelAlerts cancels the node's own active alerts.
+func cancelAlerts(ctx context.Context, c *client.Client, res *CleanResult) error {
+	return eachPage(ctx, c, "/api/v1/alerts", url.Values{"origin": {"own"}, "state": {"active"}}, func(id string, _ string) error {
+		if err := c.Post(ctx, "/api/v1/alerts/"+url.PathEscape(id)+"/cancel", noticesvc.CancelRequest{Reason: cleanReason}, nil); err != nil {
+			return fmt.Errorf("cancel alert %s: %w", id, err)
+		}
+		res.Alerts++
+		return nil
+	})
+}
+
+// eachPage lists path page by page and calls fn with each item's id and
+// state. The cursors of notices and alerts are ids, so changing the state
+// of listed items does not disturb the listing.
+func eachPage(ctx context.Context, c *client.Client, path string, q url.Values, fn func(id, state string) error) error {
+	q.Set("limit", "500")
+	for range maxCleanRecords {
+		var page struct {
+			Items []struct {
+				ID    string `json:"id"`
+				State string `json:"state"`
+			} `json:"items"`
+			NextCursor string `json:"nextCursor"`
+		}
+		if err := c.Get(ctx, path, q, &page); err != nil {
+			return fmt.Errorf("list %s: %w", path, err)
+		}
+		for _, it := range page.Items {
+			if err := fn(it.ID, it.State); err != nil {
+				return err
+			}
+		}
+		if page.NextCursor == "" {
+			return nil
+		}
+		q.Set("cursor", page.NextCursor)
+	}
+	return errs.E(errs.TooLarge, path, "too many pages")
 }
 
 // maxJournalLine bounds a line of a journal.

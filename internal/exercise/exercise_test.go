@@ -6,25 +6,38 @@ import (
 	"io"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/liaison-project/liaison/internal/app"
 	"github.com/liaison-project/liaison/internal/audit"
+	"github.com/liaison-project/liaison/internal/auth"
 	"github.com/liaison-project/liaison/internal/client"
+	"github.com/liaison-project/liaison/internal/db/dbtest"
 	"github.com/liaison-project/liaison/internal/demo"
 	"github.com/liaison-project/liaison/internal/errs"
 	"github.com/liaison-project/liaison/internal/exercise"
+	"github.com/liaison-project/liaison/internal/httpx"
 	"github.com/liaison-project/liaison/internal/identity"
+	"github.com/liaison-project/liaison/internal/notice"
+	"github.com/liaison-project/liaison/internal/noticesvc"
 	"github.com/liaison-project/liaison/internal/scenario"
 )
 
-type appLauncher struct{}
+// appLauncher runs nodes in this process with internal/app. With t set,
+// each node's database is a fresh one of the test's engine (a PostgreSQL
+// schema when LIAISON_TEST_POSTGRES is set, see dbtest).
+type appLauncher struct{ t *testing.T }
 
-func (appLauncher) Init(ctx context.Context, s demo.NodeSpec) (*demo.NodeInit, error) {
+func (l appLauncher) Init(ctx context.Context, s demo.NodeSpec) (*demo.NodeInit, error) {
+	var dsn string
+	if l.t != nil {
+		dsn = dbtest.DSN(l.t)
+	}
 	res, err := app.Init(ctx, app.InitOptions{Dir: s.Dir, Agency: s.Agency, Country: s.Country, Name: s.Name,
-		APIListen: s.APIListen, FederationListen: s.FederationListen, Exercise: s.Exercise})
+		APIListen: s.APIListen, FederationListen: s.FederationListen, Exercise: s.Exercise, Database: dsn})
 	if err != nil {
 		return nil, err
 	}
@@ -35,6 +48,20 @@ func (appLauncher) Init(ctx context.Context, s demo.NodeSpec) (*demo.NodeInit, e
 
 func (appLauncher) Serve(ctx context.Context, dir string, log io.Writer, ready func(string)) error {
 	return app.Serve(ctx, app.ServeOptions{Dir: dir, Stderr: log, LogLevel: "warn", Ready: func(a app.Addrs) { ready(a.API) }})
+}
+
+// smallScenario writes the small scenario of seed 3 under dir and opens it.
+func smallScenario(t *testing.T, dir string) *exercise.Scenario {
+	t.Helper()
+	scDir := filepath.Join(dir, "scenario")
+	if _, err := scenario.WriteDir(scenario.Options{Seed: 3, Countries: []string{"NL", "DE", "FR"}, Size: scenario.Small}, scDir); err != nil {
+		t.Fatal(err)
+	}
+	sc, err := exercise.Open(scDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sc
 }
 
 // officerToken creates user with role on node i and a token for it.
@@ -61,14 +88,7 @@ func TestPlayAndClean(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	dir := t.TempDir()
-	scDir := filepath.Join(dir, "scenario")
-	if _, err := scenario.WriteDir(scenario.Options{Seed: 3, Countries: []string{"NL", "DE", "FR"}, Size: scenario.Small}, scDir); err != nil {
-		t.Fatal(err)
-	}
-	sc, err := exercise.Open(scDir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sc := smallScenario(t, dir)
 	net, err := demo.StartNetwork(ctx, appLauncher{}, dir, sc.Manifest.Agencies)
 	if err != nil {
 		t.Fatal(err)
@@ -186,5 +206,150 @@ func TestPlayAndClean(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "exercise: ") {
 		t.Errorf("no summary line:\n%s", out.String())
+	}
+}
+
+// TestPlayOnExerciseNodes plays a scenario's whole timeline — records,
+// shares, messages, withdrawals, alerts and border checks, notices and
+// hit/no-hit queries — into three exercise nodes with nothing skipped and
+// nothing failed, then cleans up: records erased, notices and alerts
+// cancelled, and the partners' border checks no longer hit.
+func TestPlayOnExerciseNodes(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	dir := t.TempDir()
+	sc := smallScenario(t, dir)
+	net, err := demo.StartExerciseNetwork(ctx, appLauncher{t: t}, dir, sc.Manifest.Agencies)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer net.Close()
+
+	// Ordinary tokens: on an exercise node every principal is an
+	// exercise principal.
+	var nodes []*exercise.Node
+	for i, n := range net.Nodes {
+		c := officerToken(t, net, i, "trainee", "spoc", false)
+		var me auth.Me
+		if err := c.Get(ctx, "/api/v1/me", nil, &me); err != nil || !me.Exercise || !me.ExerciseNode {
+			t.Fatalf("%s: GET /me %+v, %v: want an exercise principal on an exercise node", n.Agency, me, err)
+		}
+		nodes = append(nodes, &exercise.Node{Agency: n.Agency, Client: c})
+	}
+	kinds := map[string]int{}
+	for _, e := range sc.Timeline {
+		kinds[e.Type]++
+	}
+	for _, k := range []string{scenario.EventQuery, scenario.EventAlertLookup, scenario.EventNoticeDrafted} {
+		if kinds[k] == 0 {
+			t.Fatalf("the timeline has no %s event: %v", k, kinds)
+		}
+	}
+
+	var out, journal bytes.Buffer
+	p := &exercise.Player{Scenario: sc, Nodes: nodes, Speed: 0, Background: true, Out: &out, Journal: &journal}
+	sum, err := p.Run(ctx)
+	t.Logf("%s", out.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Failed != 0 || sum.Skipped != 0 || sum.Played != len(sc.Timeline) || sum.Alerts == 0 {
+		t.Fatalf("summary %+v, want all %d events played and alerts loaded", sum, len(sc.Timeline))
+	}
+
+	// The stolen passport hits at the node that looked it up, from the
+	// alert another exercise node reported.
+	st := sc.Manifest.Story
+	lookupAt := slices.IndexFunc(net.Nodes, func(n demo.NetworkNode) bool { return n.Agency == st.StolenPassport.LookupAgency })
+	border := officerToken(t, net, lookupAt, "border", "border", false)
+	border.Justification = "exercise border check"
+	q := url.Values{"document": {st.StolenPassport.Document.Value}, "country": {st.StolenPassport.Document.Country}}
+	var res noticesvc.LookupResult
+	if err := border.Get(ctx, "/api/v1/lookup", q, &res); err != nil || !res.Hit {
+		t.Fatalf("border check of the stolen passport: %+v, %v", res, err)
+	}
+
+	// The exercise's reviewer approves the red notice; it reaches the
+	// other exercise nodes, whose border checks then hit on its subject.
+	leadAt := slices.IndexFunc(net.Nodes, func(n demo.NetworkNode) bool { return n.Agency == st.LeadAgency })
+	reviewer := officerToken(t, net, leadAt, "reviewer", "reviewer", false)
+	reviewer.Justification = "exercise review of notices"
+	var queue httpx.Page[noticesvc.Summary]
+	if err := reviewer.Get(ctx, "/api/v1/notices", url.Values{"state": {string(notice.InReview)}}, &queue); err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(queue.Items, func(s noticesvc.Summary) bool { return s.Name == st.RedNotice.Name })
+	if i < 0 {
+		t.Fatalf("the red notice for %s is not in the review queue: %+v", st.RedNotice.Name, queue.Items)
+	}
+	dec := noticesvc.DecisionRequest{Outcome: notice.Approved, ExtraditionWillBeSought: true, Reasons: "Exercise: ordinary-law offence."}
+	if err := reviewer.Post(ctx, "/api/v1/notices/"+queue.Items[i].ID+"/decision", dec, nil); err != nil {
+		t.Fatal(err)
+	}
+	if lookupAt == leadAt {
+		t.Fatal("the border check and the notice are at the same node")
+	}
+	person := url.Values{"name": {st.RedNotice.Forename + " " + st.RedNotice.Name}, "birthDate": {strings.ReplaceAll(st.RedNotice.DateOfBirth, "/", "-")}}
+	eventually(t, "the exercise notice hits at "+st.StolenPassport.LookupAgency, func() bool {
+		return border.Get(ctx, "/api/v1/lookup", person, &res) == nil && res.Hit
+	})
+
+	entries, err := exercise.ReadJournal(&journal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var erased, notices, alerts int
+	for _, n := range nodes {
+		r, err := exercise.Clean(ctx, n, entries)
+		if err != nil {
+			t.Fatal(err)
+		}
+		erased, notices, alerts = erased+r.Erased, notices+r.Notices, alerts+r.Alerts
+	}
+	if erased != len(entries) || notices != kinds[scenario.EventNoticeDrafted]+kinds[scenario.EventNoticeRequested] || alerts == 0 {
+		t.Fatalf("clean-up erased %d records of %d, cancelled %d notices and %d alerts", erased, len(entries), notices, alerts)
+	}
+	// The cancellations reach the partner: its border checks stop hitting.
+	for _, query := range []url.Values{q, person} {
+		eventually(t, "the cancelled alert and notice stop hitting at the partner", func() bool {
+			return border.Get(ctx, "/api/v1/lookup", query, &res) == nil && !res.Hit
+		})
+	}
+	// The audit trail of the clean-up: each cancellation is the exercise's.
+	dpo := officerToken(t, net, 0, "dpo", "dpo", false)
+	dpo.Justification = "exercise review"
+	var events struct {
+		Items []audit.Entry `json:"items"`
+	}
+	if err := dpo.Get(ctx, "/api/v1/audit/events", url.Values{"kind": {string(audit.Alter)}, "limit": {"500"}}, &events); err != nil {
+		t.Fatal(err)
+	}
+	cancelled := 0
+	for _, e := range events.Items {
+		if !e.Event.Exercise {
+			t.Fatalf("audit event %s %s on an exercise node is not marked exercise", e.Event.Kind, e.Event.Reason)
+		}
+		if strings.HasSuffix(e.Event.Reason, "-cancelled") {
+			cancelled++
+		}
+	}
+	if cancelled == 0 {
+		t.Fatalf("no cancellation in the audit log: %d alter events", len(events.Items))
+	}
+	again, err := exercise.Clean(ctx, nodes[0], entries)
+	if err != nil || again.Erased != 0 || again.Notices != 0 || again.Alerts != 0 {
+		t.Fatalf("second clean-up: %+v %v", again, err)
+	}
+}
+
+// eventually waits up to the player's default wait for ok.
+func eventually(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(exercise.DefaultWait)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("not within %s: %s", exercise.DefaultWait, what)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 }

@@ -19,7 +19,7 @@ import (
 // Outcomes of a timeline event.
 const (
 	OK      = "ok"      // done, and the nodes answered as the timeline expects
-	Skipped = "skipped" // not played: the nodes cannot keep it apart from real data
+	Skipped = "skipped" // not played: real nodes cannot keep it apart from real data
 	Failed  = "failed"
 )
 
@@ -36,7 +36,8 @@ type Node struct {
 	// Client calls the node with an exercise token of a SPOC.
 	Client *client.Client
 
-	id string // the node's own agency id, from GET /api/v1/me
+	id           string // the node's own agency id, from GET /api/v1/me
+	exerciseNode bool   // an exercise node (liaison init --exercise), from GET /api/v1/me
 }
 
 // Player plays a scenario's timeline into running nodes.
@@ -61,11 +62,16 @@ type Player struct {
 	nodes   map[string]*Node // by scenario agency
 	story   map[string]*scenario.Record
 	created map[string]string // scenario record id → node record id
+	// exerciseNodes is set when every node is an exercise node: only then
+	// are alerts, notices and hit/no-hit queries played.
+	exerciseNodes bool
+	lastCreated   time.Time // when the last record was created
 }
 
 // Summary counts what a run did.
 type Summary struct {
 	Background int // background records loaded
+	Alerts     int // alerts loaded (exercise nodes only)
 	Played     int // events played as expected
 	Skipped    int
 	Failed     int
@@ -118,8 +124,8 @@ func (p *Player) Run(ctx context.Context) (*Summary, error) {
 		}
 		fmt.Fprintf(p.Out, "%s #%-3d %-7s %s %s: %s\n", clock(e.OffsetSeconds), e.Seq, outcome, e.Type, e.Actor, detail)
 	}
-	fmt.Fprintf(p.Out, "exercise: %d events as expected, %d skipped, %d failed; %d background records loaded\n",
-		sum.Played, sum.Skipped, sum.Failed, sum.Background)
+	fmt.Fprintf(p.Out, "exercise: %d events as expected, %d skipped, %d failed; %d background records and %d alerts loaded\n",
+		sum.Played, sum.Skipped, sum.Failed, sum.Background, sum.Alerts)
 	return sum, nil
 }
 
@@ -146,12 +152,16 @@ type me struct {
 	Agency   string      `json:"agency"`
 	Role     access.Role `json:"role"`
 	Exercise bool        `json:"exercise"`
+	// ExerciseNode: the node holds exercise data only.
+	ExerciseNode bool `json:"exerciseNode"`
 }
 
 // checkNodes refuses to play unless every scenario agency has a node
-// whose token is a SPOC's exercise token.
+// whose token is a SPOC's exercise token, and the nodes are all exercise
+// nodes or all real nodes (the two never federate).
 func (p *Player) checkNodes(ctx context.Context) error {
 	p.nodes = map[string]*Node{}
+	var exerciseNodes, realNodes []string
 	for _, n := range p.Nodes {
 		if _, ok := p.Scenario.Agency(n.Agency); !ok {
 			return errs.E(errs.Invalid, "nodes", "the scenario has no agency "+n.Agency)
@@ -163,7 +173,17 @@ func (p *Player) checkNodes(ctx context.Context) error {
 			return err
 		}
 		p.nodes[n.Agency] = n
+		if n.exerciseNode {
+			exerciseNodes = append(exerciseNodes, n.Agency)
+		} else {
+			realNodes = append(realNodes, n.Agency)
+		}
 	}
+	if len(exerciseNodes) > 0 && len(realNodes) > 0 {
+		return errs.E(errs.Invalid, "nodes", fmt.Sprintf("%s run exercise nodes and %s real nodes, which never federate: "+
+			"play an exercise on exercise nodes only, or on real nodes only", strings.Join(exerciseNodes, ", "), strings.Join(realNodes, ", ")))
+	}
+	p.exerciseNodes = len(realNodes) == 0
 	for _, a := range p.Scenario.Manifest.Agencies {
 		if p.nodes[a.ID] == nil {
 			return errs.E(errs.Invalid, "nodes", "no node plays "+a.ID)
@@ -186,9 +206,13 @@ func CheckExerciseToken(ctx context.Context, n *Node) error {
 	if m.Role != access.SPOC {
 		return errs.E(errs.Permission, "tokens", fmt.Sprintf("%s: the exercise token is a %s's, want a spoc's", n.Agency, m.Role))
 	}
-	n.id = m.Agency
+	n.id, n.exerciseNode = m.Agency, m.ExerciseNode
 	return nil
 }
+
+// ExerciseNode reports whether the node said it is an exercise node (known
+// once the player or Clean has checked its token).
+func (n *Node) ExerciseNode() bool { return n.exerciseNode }
 
 // agencyMap maps scenario agency ids to the nodes' own ids.
 func (p *Player) agencyMap() map[string]string {
@@ -232,6 +256,9 @@ func (p *Player) load(ctx context.Context, sum *Summary) error {
 			fmt.Fprintf(p.Out, "background: %d records of %s loaded in %.1f s\n", n, a.ID, time.Since(t0).Seconds())
 		}
 	}
+	if p.exerciseNodes {
+		return p.loadAlerts(ctx, sum)
+	}
 	return nil
 }
 
@@ -256,6 +283,7 @@ func (p *Player) createRecord(ctx context.Context, n *Node, r *scenario.Record) 
 		return "", fmt.Errorf("record %s: %w", r.ID, err)
 	}
 	p.created[r.ID] = res.Record.ID
+	p.lastCreated = time.Now()
 	if p.Journal != nil {
 		b, _ := json.Marshal(JournalEntry{Agency: n.id, Record: res.Record.ID, Scenario: r.ID})
 		if _, err := p.Journal.Write(append(b, '\n')); err != nil {
@@ -320,11 +348,20 @@ func (p *Player) play(ctx context.Context, e scenario.TimelineEvent) (string, st
 		}
 		return OK, "record " + id + " withdrawn"
 	case scenario.EventQuery:
-		return Skipped, "hit/no-hit matching of exercise data needs partners marked as exercise partners, which federation does not mark yet"
+		if !p.exerciseNodes {
+			return Skipped, "real nodes: hit/no-hit queries are exercised on exercise nodes (liaison init --exercise), as real partners would answer from real data"
+		}
+		return p.query(ctx, n, e)
 	case scenario.EventAlertLookup:
-		return Skipped, "alerts have no exercise marker: an exercise alert would hit real border checks, so none are loaded"
+		if !p.exerciseNodes {
+			return Skipped, "real nodes: alerts and border checks are exercised on exercise nodes (liaison init --exercise), as an exercise alert would hit real border checks"
+		}
+		return p.lookup(ctx, n, e)
 	case scenario.EventNoticeDrafted, scenario.EventNoticeRequested:
-		return Skipped, "notices have no exercise marker: an exercise notice would reach real border checks"
+		if !p.exerciseNodes {
+			return Skipped, "real nodes: notices are exercised on exercise nodes (liaison init --exercise), as an exercise notice would reach real border checks"
+		}
+		return p.noticeEvent(ctx, n, e)
 	}
 	return Skipped, "unknown event type"
 }
