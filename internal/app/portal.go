@@ -30,7 +30,8 @@ func (n *Node) portal() http.Handler {
 	}
 	s := n.svc
 	h, err := web.New(web.Config{
-		Node:     web.NodeInfo{Agency: n.cfg.Agency.ID, Country: n.cfg.Agency.Country, Name: n.cfg.Agency.Name},
+		Node: web.NodeInfo{Agency: n.cfg.Agency.ID, Country: n.cfg.Agency.Country, Name: n.cfg.Agency.Name,
+			Exercise: n.cfg.Agency.Exercise},
 		Log:      n.log,
 		StateKey: key,
 		Sessions: s.auth,

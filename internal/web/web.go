@@ -53,6 +53,9 @@ type NodeInfo struct {
 	Agency  string // e.g. "NL-NCB"
 	Country string
 	Name    string // e.g. "Netherlands NCB"
+	// Exercise: an exercise node (training only, no real data); every
+	// page says so in a banner that cannot be dismissed.
+	Exercise bool
 }
 
 // Config holds the portal's collaborators. Sessions and StateKey are

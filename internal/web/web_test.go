@@ -30,8 +30,14 @@ func (discardAudit) Append(context.Context, *db.Tx, audit.Event) error { return 
 func testPortal(t *testing.T, roles ...access.Role) *httptest.Server {
 	t.Helper()
 	t.Parallel()
+	return testPortalOf(t, NodeInfo{Agency: "NL-NCB", Country: "NL", Name: "Netherlands NCB"}, roles...)
+}
+
+// testPortalOf is testPortal for the node described by node.
+func testPortalOf(t *testing.T, node NodeInfo, roles ...access.Role) *httptest.Server {
+	t.Helper()
 	d := dbtest.Open(t, auth.Schema)
-	sessions := auth.New(auth.Config{Agency: "NL-NCB", Country: "NL"}, d, discardAudit{}, slog.New(slog.DiscardHandler))
+	sessions := auth.New(auth.Config{Agency: node.Agency, Country: node.Country, Exercise: node.Exercise}, d, discardAudit{}, slog.New(slog.DiscardHandler))
 	ctx := access.With(context.Background(), access.Principal{Username: "setup", Role: access.Admin})
 	for _, role := range roles {
 		res, err := sessions.CreateUser(ctx, string(role)+"1", "", role)
@@ -44,7 +50,7 @@ func testPortal(t *testing.T, roles ...access.Role) *httptest.Server {
 	}
 	key := make([]byte, 32)
 	rand.Read(key)
-	p, err := New(Config{Node: NodeInfo{Agency: "NL-NCB", Country: "NL", Name: "Netherlands NCB"}, StateKey: key, Sessions: sessions})
+	p, err := New(Config{Node: node, StateKey: key, Sessions: sessions})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -286,4 +292,27 @@ func FuzzStateCookie(f *testing.F) {
 			t.Fatalf("opened a state cookie that was not sealed for this session: %+v", st)
 		}
 	})
+}
+
+// TestExerciseBanner: every page of an exercise node, the login page
+// included, says so in a banner (styled by the stylesheet: the CSP allows
+// no inline style); a real node's pages do not.
+func TestExerciseBanner(t *testing.T) {
+	t.Parallel()
+	const banner = `<div class="exercise-banner" role="note"><strong>EXERCISE</strong> — training node, no real data</div>`
+	ex := testPortalOf(t, NodeInfo{Agency: "NL-NCB", Country: "NL", Name: "Netherlands NCB (training)", Exercise: true}, access.SPOC)
+	c := client(t, ex)
+	if body := get(t, c, ex.URL+"/login", http.StatusOK); !strings.Contains(body, banner) || !strings.Contains(body, "<title>EXERCISE · ") {
+		t.Fatalf("the exercise node's login page has no banner:\n%s", body)
+	}
+	login(t, ex, c, "spoc1")
+	for _, path := range []string{"/dashboard", "/case", "/password"} {
+		if body := get(t, c, ex.URL+path, http.StatusOK); !strings.Contains(body, banner) {
+			t.Errorf("%s of the exercise node has no banner", path)
+		}
+	}
+	real := testPortalOf(t, NodeInfo{Agency: "NL-NCB", Country: "NL", Name: "Netherlands NCB"})
+	if body := get(t, client(t, real), real.URL+"/login", http.StatusOK); strings.Contains(body, "exercise-banner") || strings.Contains(body, "EXERCISE") {
+		t.Fatal("a real node's login page shows the exercise banner")
+	}
 }
