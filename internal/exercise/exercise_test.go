@@ -3,8 +3,10 @@ package exercise_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/url"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -15,14 +17,17 @@ import (
 	"github.com/liaison-project/liaison/internal/audit"
 	"github.com/liaison-project/liaison/internal/auth"
 	"github.com/liaison-project/liaison/internal/client"
+	"github.com/liaison-project/liaison/internal/config"
 	"github.com/liaison-project/liaison/internal/db/dbtest"
 	"github.com/liaison-project/liaison/internal/demo"
+	"github.com/liaison-project/liaison/internal/disclosure"
 	"github.com/liaison-project/liaison/internal/errs"
 	"github.com/liaison-project/liaison/internal/exercise"
 	"github.com/liaison-project/liaison/internal/httpx"
 	"github.com/liaison-project/liaison/internal/identity"
 	"github.com/liaison-project/liaison/internal/notice"
 	"github.com/liaison-project/liaison/internal/noticesvc"
+	"github.com/liaison-project/liaison/internal/policy"
 	"github.com/liaison-project/liaison/internal/scenario"
 )
 
@@ -269,6 +274,15 @@ func TestPlayOnExerciseNodes(t *testing.T) {
 		t.Fatalf("border check of the stolen passport: %+v, %v", res, err)
 	}
 
+	// Records travel between exercise nodes through disclosure too: the
+	// policy sees exercise partners, so an exercise record goes to them
+	// for purpose training, and the copy stays exercise data.
+	entries, err := exercise.ReadJournal(&journal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shared := shareOne(t, ctx, net, nodes, entries)
+
 	// The exercise's reviewer approves the red notice; it reaches the
 	// other exercise nodes, whose border checks then hit on its subject.
 	leadAt := slices.IndexFunc(net.Nodes, func(n demo.NetworkNode) bool { return n.Agency == st.LeadAgency })
@@ -294,10 +308,6 @@ func TestPlayOnExerciseNodes(t *testing.T) {
 		return border.Get(ctx, "/api/v1/lookup", person, &res) == nil && res.Hit
 	})
 
-	entries, err := exercise.ReadJournal(&journal)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var erased, notices, alerts int
 	for _, n := range nodes {
 		r, err := exercise.Clean(ctx, n, entries)
@@ -306,8 +316,22 @@ func TestPlayOnExerciseNodes(t *testing.T) {
 		}
 		erased, notices, alerts = erased+r.Erased, notices+r.Notices, alerts+r.Alerts
 	}
-	if erased != len(entries) || notices != kinds[scenario.EventNoticeDrafted]+kinds[scenario.EventNoticeRequested] || alerts == 0 {
-		t.Fatalf("clean-up erased %d records of %d, cancelled %d notices and %d alerts", erased, len(entries), notices, alerts)
+	// The shared copy is erased by its holder's clean-up or by the
+	// originator's erasure reaching it, whichever comes first.
+	if erased < len(entries) || erased > len(entries)+shared || notices != kinds[scenario.EventNoticeDrafted]+kinds[scenario.EventNoticeRequested] || alerts == 0 {
+		t.Fatalf("clean-up erased %d records of %d (+%d copies), cancelled %d notices and %d alerts", erased, len(entries), shared, notices, alerts)
+	}
+	for _, n := range nodes {
+		var page struct {
+			Items []struct {
+				ID string `json:"id"`
+			} `json:"items"`
+		}
+		c := *n.Client
+		c.Justification = "after the clean-up"
+		if err := c.Get(ctx, "/api/v1/records", url.Values{"limit": {"500"}}, &page); err != nil || len(page.Items) != 0 {
+			t.Fatalf("%s lists %d records after the clean-up (%v)", n.Agency, len(page.Items), err)
+		}
 	}
 	// The cancellations reach the partner: its border checks stop hitting.
 	for _, query := range []url.Values{q, person} {
@@ -351,5 +375,82 @@ func eventually(t *testing.T, what string, ok func() bool) {
 			t.Fatalf("not within %s: %s", exercise.DefaultWait, what)
 		}
 		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// shareOne shares the first journalled record the policy lets go to a
+// partner with purpose training, waits for the partner's copy and checks
+// it is exercise data. It returns the number of copies made (1).
+func shareOne(t *testing.T, ctx context.Context, net *demo.Network, nodes []*exercise.Node, entries []exercise.JournalEntry) int {
+	t.Helper()
+records:
+	for _, e := range entries {
+		from := slices.IndexFunc(net.Nodes, func(n demo.NetworkNode) bool { return n.Agency == e.Agency })
+		c := *nodes[from].Client
+		c.Justification = "exercise: informing a partner"
+		for to, n := range net.Nodes {
+			if to == from {
+				continue
+			}
+			var res disclosure.ShareResult
+			req := disclosure.ShareRequest{To: []string{n.Agency}, Purpose: policy.PurposeTraining}
+			err := c.Post(ctx, "/api/v1/records/"+e.Record+"/share", req, &res)
+			if errs.Is(err, errs.Conflict) {
+				continue records // withdrawn
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Outcomes) != 1 || res.Outcomes[0].Outcome != disclosure.OutcomeQueued {
+				continue // this record may not go there (H3, TLP:RED, …): try another
+			}
+			holder := *nodes[to].Client
+			holder.Justification = "exercise: copy received"
+			var cp struct {
+				Envelope policy.Envelope `json:"envelope"`
+			}
+			eventually(t, n.Agency+" holds the copy", func() bool {
+				return holder.Get(ctx, "/api/v1/records/"+e.Record, nil, &cp) == nil
+			})
+			if !cp.Envelope.Exercise || cp.Envelope.Purpose != policy.PurposeTraining || cp.Envelope.ReceivedFrom != e.Agency {
+				t.Fatalf("%s's copy: %+v", n.Agency, cp.Envelope)
+			}
+			return 1
+		}
+	}
+	t.Fatal("no exercise record could be shared with a partner")
+	return 0
+}
+
+// TestNodeNeverSwitches: a real node whose configuration is edited to
+// say exercise refuses to start, as does an exercise node edited back:
+// its partners and data are on one side of the exercise boundary.
+func TestNodeNeverSwitches(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for _, exerciseNode := range []bool{false, true} {
+		dir := filepath.Join(t.TempDir(), "node")
+		if _, err := app.Init(ctx, app.InitOptions{Dir: dir, Agency: "NL-NCB", Country: "NL", Name: "Netherlands NCB",
+			APIListen: "127.0.0.1:0", FederationListen: "127.0.0.1:0", Exercise: exerciseNode, Database: dbtest.DSN(t)}); err != nil {
+			t.Fatal(err)
+		}
+		cfgFile := filepath.Join(dir, config.FileName)
+		raw, err := os.ReadFile(cfgFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cfg map[string]any
+		if err := json.Unmarshal(raw, &cfg); err != nil {
+			t.Fatal(err)
+		}
+		cfg["agency"].(map[string]any)["exercise"] = !exerciseNode
+		raw, _ = json.Marshal(cfg)
+		if err := os.WriteFile(cfgFile, raw, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		err = app.Serve(ctx, app.ServeOptions{Dir: dir, Stderr: io.Discard, LogLevel: "error"})
+		if err == nil || !strings.Contains(err.Error(), "never switches between exercise and real data") {
+			t.Fatalf("exercise=%v node edited to %v: serve: %v", exerciseNode, !exerciseNode, err)
+		}
 	}
 }

@@ -19,6 +19,12 @@
 // resumed and removed with [Service.SetPartnerState]; every change is
 // audited (partner-changed).
 //
+// An exercise node ([Config.Exercise]) says so in its signed card, and
+// cards are accepted only from the same side of the exercise boundary: an
+// exercise node federates with exercise nodes only, a real node with real
+// nodes only, so exercise data never reaches a real node. [Partner.Exercise]
+// and the partner principal of inbound requests carry the flag.
+//
 // # Transport
 //
 // The federation listener ([Service.TLSConfig], [Service.Handler]) speaks
