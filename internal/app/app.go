@@ -62,7 +62,8 @@ func newServices(ctx context.Context, dir string, cfg *config.Config, id *identi
 	// Partners' witness keys come from their cards (filled by the witness
 	// service); the audit log accepts cosignatures from them.
 	witnessKeys := witness.NewKeys()
-	s.audit, err = audit.Open(ctx, d, audit.Config{Agency: cfg.Agency.ID, Key: id.SigningKey, Logger: log, Witnesses: witnessKeys})
+	s.audit, err = audit.Open(ctx, d, audit.Config{Agency: cfg.Agency.ID, Key: id.SigningKey, Logger: log, Witnesses: witnessKeys,
+		Exercise: cfg.Agency.Exercise})
 	if err != nil {
 		return nil, fmt.Errorf("open audit log: %w", err)
 	}

@@ -106,6 +106,9 @@ type Config struct {
 	Now func() time.Time
 	// Logger receives operational messages (never event contents).
 	Logger *slog.Logger
+	// Exercise marks every event exercise: the node is an exercise node,
+	// whose every action, background jobs' included, is the exercise's.
+	Exercise bool
 }
 
 // WitnessKeys finds the cosignature verifier of a partner witness by name.
@@ -145,6 +148,7 @@ type Log struct {
 	now      func() time.Time
 	logger   *slog.Logger
 	tree     *tree
+	exercise bool // every event is an exercise event (Config.Exercise)
 
 	nextGuess atomic.Uint64 // SQLite: the leaf index the next append probably takes
 
@@ -181,7 +185,8 @@ func Open(ctx context.Context, d *db.DB, cfg Config) (*Log, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	l := &Log{db: d, keys: keys, interval: cfg.CheckpointInterval, witness: cfg.Witnesses, now: cfg.Now, logger: cfg.Logger}
+	l := &Log{db: d, keys: keys, interval: cfg.CheckpointInterval, witness: cfg.Witnesses, now: cfg.Now, logger: cfg.Logger,
+		exercise: cfg.Exercise}
 	if cfg.MemoryLeaves <= 0 {
 		cfg.MemoryLeaves = DefaultMemoryLeaves
 	}
@@ -228,6 +233,7 @@ func (l *Log) Append(ctx context.Context, tx *db.Tx, e Event) error {
 		e.Outcome = OK
 	}
 	e.Time = l.now().UTC().Truncate(time.Microsecond)
+	e.Exercise = e.Exercise || l.exercise
 	if err := e.validate(); err != nil {
 		return fmt.Errorf("audit event: %w", err)
 	}

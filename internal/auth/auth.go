@@ -595,7 +595,8 @@ func (s *Service) Bootstrap(ctx context.Context, username string) (*CreateUserRe
 	if n > 0 {
 		return nil, nil, errs.E(errs.Conflict, "the node already has users")
 	}
-	ctx = access.With(ctx, access.Principal{Username: "liaison-init", Role: access.Admin, Agency: s.cfg.Agency, Country: s.cfg.Country})
+	ctx = access.With(ctx, access.Principal{Username: "liaison-init", Role: access.Admin, Agency: s.cfg.Agency, Country: s.cfg.Country,
+		Exercise: s.cfg.Exercise})
 	u, err := s.CreateUser(ctx, username, "Administrator", access.Admin)
 	if err != nil {
 		return nil, nil, err
