@@ -322,9 +322,14 @@ func TestSplitViewGossip(t *testing.T) {
 		if !strings.Contains(a.First+a.Second, forged) || !strings.Contains(a.First+a.Second, string(real.Note)) {
 			t.Errorf("%s alert lacks the evidence", w.Agency)
 		}
-		if v := alertMetric(t, w, "DE-BKA"); v != 1 {
-			t.Errorf("%s alert metric %v", w.Agency, v)
-		}
+		// The counter moves once the alert's transaction committed, just
+		// after the row the test saw.
+		fedtest.Eventually(t, wait, w.Agency+" alert metric", func() error {
+			if v := alertMetric(t, w, "DE-BKA"); v != 1 {
+				return fedtest.Errorf("alert metric %v", v)
+			}
+			return nil
+		})
 		if evs := w.Audit.Find(t, audit.Collect, audit.Denied, "split-view"); len(evs) != 1 ||
 			!slices.Contains(evs[0].Objects, audit.Ref{Type: "partner", ID: "DE-BKA"}) {
 			t.Errorf("%s audit events %+v", w.Agency, evs)
