@@ -13,7 +13,6 @@ package federation_test
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -218,10 +217,15 @@ func TestSIGKILLDuringStream(t *testing.T) {
 	if undelivered != 0 || subjects != total {
 		t.Fatalf("%d envelopes not delivered; DE holds %d distinct subjects, want %d", undelivered, subjects, total)
 	}
-	var seqs sql.NullInt64
-	dd.QueryRowContext(context.Background(), `SELECT MAX(seq) FROM fed_inbox WHERE sender = 'NL-NCB'`).Scan(&seqs)
-	if seqs.Int64 != int64(total) {
-		t.Errorf("DE's last sequence number from NL is %d, want %d (one per message, no gaps)", seqs.Int64, total)
+	// Every envelope NL queued for DE (the messages, and the witnesses'
+	// checkpoints) arrived once: DE's sequence numbers from NL run 1..n
+	// without a gap or a repeat.
+	var maxSeq, inboxRows, outboxRows int64
+	dd.QueryRowContext(context.Background(), `SELECT COALESCE(MAX(seq), 0), COUNT(*) FROM fed_inbox WHERE sender = 'NL-NCB'`).Scan(&maxSeq, &inboxRows)
+	nd.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM fed_outbox WHERE partner = 'DE-BKA'`).Scan(&outboxRows)
+	if maxSeq != inboxRows || inboxRows != outboxRows || inboxRows < int64(total) {
+		t.Errorf("DE holds %d envelopes from NL up to sequence number %d; NL queued %d (want one per envelope, no gaps)",
+			inboxRows, maxSeq, outboxRows)
 	}
 	for _, n := range []*testnode.Node{nl, de} {
 		out, err := n.CLI("audit", "verify")
