@@ -5,8 +5,10 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,6 +17,7 @@ import (
 	"github.com/liaison-project/liaison/internal/app"
 	"github.com/liaison-project/liaison/internal/demo"
 	"github.com/liaison-project/liaison/internal/identity"
+	"github.com/liaison-project/liaison/internal/scenario"
 )
 
 // appLauncher runs nodes with internal/app, as the command line does.
@@ -107,5 +110,51 @@ func TestDemoCheckReportsFailures(t *testing.T) {
 	want := regexp.MustCompile(`^demo: 1 steps passed, \d+ failed in \d+\.\d s$`)
 	if !want.MatchString(lines[len(lines)-1]) {
 		t.Errorf("summary %q", lines[len(lines)-1])
+	}
+}
+
+// portThief is appLauncher whose first node creation finds its officer API
+// port taken by another process between the choice and the bind.
+type portThief struct {
+	appLauncher
+	t     *testing.T
+	stole []string // the addresses it took
+}
+
+func (p *portThief) Init(ctx context.Context, s demo.NodeSpec) (*demo.NodeInit, error) {
+	if len(p.stole) == 0 {
+		ln, err := net.Listen("tcp", s.APIListen)
+		if err != nil {
+			p.t.Fatal(err)
+		}
+		p.t.Cleanup(func() { ln.Close() })
+		p.stole = append(p.stole, s.APIListen)
+	}
+	return p.appLauncher.Init(ctx, s)
+}
+
+// TestNodeStartsAgainOnNewPorts: a node whose port was taken before it
+// could bind is created afresh on other ports, and the network forms.
+func TestNodeStartsAgainOnNewPorts(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	thief := &portThief{t: t}
+	agencies := []scenario.Agency{{ID: "NL-NCB", Country: "NL", Name: "NCB The Hague"}, {ID: "DE-BKA", Country: "DE", Name: "Bundeskriminalamt"}}
+	nw, err := demo.StartNetwork(ctx, thief, t.TempDir(), agencies)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nw.Close()
+	if len(thief.stole) != 1 {
+		t.Fatalf("took %d ports", len(thief.stole))
+	}
+	for _, n := range nw.Nodes {
+		if strings.Contains(n.APIURL, thief.stole[0]) {
+			t.Errorf("%s serves on the taken address %s", n.Agency, thief.stole[0])
+		}
+		var me struct{ Agency string }
+		if err := nw.Client(slices.IndexFunc(nw.Nodes, func(m demo.NetworkNode) bool { return m.Agency == n.Agency }), n.AdminToken).Get(ctx, "/api/v1/me", nil, &me); err != nil || me.Agency != n.Agency {
+			t.Errorf("%s: /me %+v %v", n.Agency, me, err)
+		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/liaison-project/liaison/internal/access"
@@ -152,9 +153,42 @@ func (d *demo) startNodesOf(ctx context.Context, agencies []scenario.Agency, exe
 	return errors.Join(errsOut...)
 }
 
+// maxStartAttempts bounds the attempts to start a node whose port another
+// process took.
+const maxStartAttempts = 3
+
 // startNode creates n's directory and serves it, returning once it is
-// ready (or failed).
+// ready (or failed). The ports are chosen free before the node binds them
+// (the partner card names the federation address), so another process can
+// take one in between; the node is then created afresh on new ports.
 func (d *demo) startNode(ctx context.Context, n *node) error {
+	for attempt := 1; ; attempt++ {
+		err := d.tryStartNode(ctx, n)
+		if err == nil || attempt == maxStartAttempts || !addrInUse(err) {
+			return err
+		}
+		<-n.served // the failed Serve's result
+		n.serving, n.served = false, make(chan error, 1)
+		if err := os.RemoveAll(n.spec.Dir); err != nil {
+			return fmt.Errorf("remove %s to start again: %w", n.spec.Dir, err)
+		}
+		if n.spec.APIListen, err = freeAddr(); err != nil {
+			return err
+		}
+		if n.spec.FederationListen, err = freeAddr(); err != nil {
+			return err
+		}
+	}
+}
+
+// addrInUse reports whether err is a listener's "address already in use"
+// (through Serve's wrapping, or in a child process's words).
+func addrInUse(err error) bool {
+	return errors.Is(err, syscall.EADDRINUSE) || strings.Contains(err.Error(), "address already in use")
+}
+
+// tryStartNode is one attempt of startNode.
+func (d *demo) tryStartNode(ctx context.Context, n *node) error {
 	in, err := d.opts.Launcher.Init(ctx, n.spec)
 	if err != nil {
 		return fmt.Errorf("create node: %w", err)
