@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/liaison-project/liaison/internal/access"
 	"github.com/liaison-project/liaison/internal/client"
+	"github.com/liaison-project/liaison/internal/loopback"
 	"github.com/liaison-project/liaison/internal/scenario"
 )
 
@@ -94,14 +94,7 @@ func (n *node) as(role access.Role, justification string) *client.Client {
 // freeAddr returns a loopback address that was free a moment ago. Another
 // process could take it before the node binds it; the node then fails to
 // start with an error naming the address.
-func freeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
-}
+func freeAddr() (string, error) { return loopback.FreeAddr() }
 
 // startTimeout bounds how long a node may take to start serving.
 const startTimeout = 60 * time.Second

@@ -11,7 +11,6 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,6 +22,7 @@ import (
 
 	"github.com/liaison-project/liaison/internal/client"
 	"github.com/liaison-project/liaison/internal/db/dbtest"
+	"github.com/liaison-project/liaison/internal/loopback"
 )
 
 var (
@@ -53,15 +53,14 @@ func Binary(t testing.TB) string {
 	return binPath
 }
 
-// FreeAddr returns a free loopback address.
+// FreeAddr returns a free loopback address (loopback.FreeAddr).
 func FreeAddr(t testing.TB) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := loopback.FreeAddr()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	return ln.Addr().String()
+	return addr
 }
 
 // Node is a node directory and, while running, its serve process.

@@ -37,6 +37,7 @@ import (
 	"github.com/liaison-project/liaison/internal/federation"
 	"github.com/liaison-project/liaison/internal/httpx"
 	"github.com/liaison-project/liaison/internal/identity"
+	"github.com/liaison-project/liaison/internal/loopback"
 )
 
 // Roles with a fixed API token on every node: the token is the role name.
@@ -91,12 +92,10 @@ func NewNode(t testing.TB, agency, country string, edit func(*federation.Config)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := loopback.FreeAddr() // fixed: the partner card names it, and restarts reuse it
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := ln.Addr().String()
-	ln.Close()
 	cfg := Config()
 	cfg.URLs = []string{"https://" + addr}
 	if edit != nil {
