@@ -23,10 +23,13 @@ func newDemoCmd(env *Env) *cobra.Command {
 		Short: "Run three agency nodes on this machine and play a cross-border case",
 		Long: `Start three agency nodes (NL-NCB, DE-BKA, FR-OCRTIS) on loopback, with SQLite in a temporary
 directory (or --dir DIR, kept afterwards), make them partners, load a synthetic case and play
-its story step by step with a short narration: records shared under handling codes, a secure
-message with signed delivery and read receipts, a political red notice flagged by screening
-and refused, a red notice reviewed and published, border checks that hit a notice, a stolen
-passport and a stolen car at another agency, a withdrawal, and audit logs that verify.
+its story step by step with a short narration: a record shared under handling codes (each
+holder acknowledges its copy), hit/no-hit checks that find the main suspect in two countries
+without revealing the passport number, the hit's follow-up answered by the holder's SPOC, a
+secure message with signed delivery and read receipts, a political red notice flagged by
+screening and refused, a red notice reviewed and published, border checks that hit a notice, a
+stolen passport and a stolen car at another agency, a withdrawal that reaches every holder,
+audit logs that verify, and checkpoints cosigned by the partners as witnesses.
 
 Every action goes through a node's officer API, as an officer with the role a real agency
 would use. Afterwards the nodes keep running: the demo prints each node's portal and API
