@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -113,16 +114,20 @@ func TestDemoCheckReportsFailures(t *testing.T) {
 	}
 }
 
-// portThief is appLauncher whose first node creation finds its officer API
-// port taken by another process between the choice and the bind.
+// portThief is appLauncher whose first creation of NL-NCB's node finds its
+// officer API port taken by another process between the choice and the
+// bind. Nodes are created concurrently.
 type portThief struct {
 	appLauncher
 	t     *testing.T
+	mu    sync.Mutex
 	stole []string // the addresses it took
 }
 
 func (p *portThief) Init(ctx context.Context, s demo.NodeSpec) (*demo.NodeInit, error) {
-	if len(p.stole) == 0 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if s.Agency == "NL-NCB" && len(p.stole) == 0 {
 		ln, err := net.Listen("tcp", s.APIListen)
 		if err != nil {
 			p.t.Fatal(err)
