@@ -62,6 +62,8 @@ func newServices(ctx context.Context, dir string, cfg *config.Config, id *identi
 	// Partners' witness keys come from their cards (filled by the witness
 	// service); the audit log accepts cosignatures from them.
 	witnessKeys := witness.NewKeys()
+	// The records service tells disclosure, built after it, about changes.
+	var recordChanged forwardChange
 	s.audit, err = audit.Open(ctx, d, audit.Config{Agency: cfg.Agency.ID, Key: id.SigningKey, Logger: log, Witnesses: witnessKeys,
 		Exercise: cfg.Agency.Exercise})
 	if err != nil {
@@ -93,7 +95,7 @@ func newServices(ctx context.Context, dir string, cfg *config.Config, id *identi
 		Retention:      record.RetentionMode(cfg.Records.Retention),
 		MaxCorrelation: cfg.Records.MaxCorrelation,
 		ReviewDefaults: cfg.Records.ReviewDefaults,
-	}, record.Deps{DB: d, Audit: s.audit, Hasher: s.audit, Decider: s.decider, Log: log})
+	}, record.Deps{DB: d, Audit: s.audit, Hasher: s.audit, Decider: s.decider, Log: log, Hook: &recordChanged})
 	if err != nil {
 		return nil, fmt.Errorf("records: %w", err)
 	}
@@ -102,6 +104,9 @@ func newServices(ctx context.Context, dir string, cfg *config.Config, id *identi
 	if err != nil {
 		return nil, fmt.Errorf("disclosure: %w", err)
 	}
+	// A correction, withdrawal or erasure starts towards the holders of
+	// copies as soon as it commits, not at the disclosure worker's next poll.
+	recordChanged.to = s.disclosure
 	s.witness, err = witness.New(witness.Config{Agency: cfg.Agency.ID},
 		witness.Deps{DB: d, Log: s.audit, Federation: s.federation, Keys: witnessKeys, Key: id.SigningKey,
 			Audit: s.audit, Logger: log, Metrics: reg})
@@ -201,3 +206,14 @@ func (s *services) apiHandler() (http.Handler, error) {
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// forwardChange is the records service's change hook, forwarding to a
+// capability built after it (record disclosure). It is set before the node
+// runs, and a change before then is found through the change feed.
+type forwardChange struct{ to record.ChangeHook }
+
+func (f *forwardChange) RecordChanged(c record.ChangeEntry) {
+	if f.to != nil {
+		f.to.RecordChanged(c)
+	}
+}
