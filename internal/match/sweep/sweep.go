@@ -21,6 +21,7 @@ package sweep
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -108,10 +109,16 @@ type scopeKey struct {
 type history struct {
 	lastUsed time.Time
 	values   []seen // oldest first, distinct values
+	// flagged are the values that have a near neighbour among values.
+	// Kept across checks, so that a check compares only the new values
+	// with the others; fewer than Config.Neighbours, since every accepted
+	// check left it so.
+	flagged map[string]bool
 }
 
 type seen struct {
 	value string
+	runs  []string // splitRuns(value)
 	at    time.Time
 }
 
@@ -151,31 +158,51 @@ func (g *Guard) Check(scope string, t match.Type, values []string) error {
 	k := scopeKey{scope, t}
 	h := g.scopes[k]
 	if h == nil {
-		h = &history{}
+		h = &history{flagged: map[string]bool{}}
 	}
-	h.prune(now.Add(-g.cfg.Window))
+	if h.prune(now.Add(-g.cfg.Window)) {
+		g.recheck(h)
+	}
 
-	all := make([]string, 0, len(h.values)+len(values))
-	for _, s := range h.values {
-		all = append(all, s.value)
-	}
+	// Only the new values can give a value a neighbour it did not have.
+	fresh := make([]seen, 0, len(values))
 	for _, v := range values {
-		if !contains(all, v) {
-			all = append(all, v)
+		if !h.holds(v) && !slices.ContainsFunc(fresh, func(s seen) bool { return s.value == v }) {
+			fresh = append(fresh, seen{value: v, runs: splitRuns(v)})
 		}
 	}
-	if n := g.countWithNeighbour(all); n >= g.cfg.Neighbours {
+	newly := map[string]bool{}
+	for i, a := range fresh {
+		for _, b := range h.values {
+			if g.neighbours(a.value, b.value, a.runs, b.runs) {
+				newly[a.value] = true
+				if !h.flagged[b.value] {
+					newly[b.value] = true
+				}
+			}
+		}
+		for _, b := range fresh[i+1:] {
+			if g.neighbours(a.value, b.value, a.runs, b.runs) {
+				newly[a.value], newly[b.value] = true, true
+			}
+		}
+	}
+	if n := len(h.flagged) + len(newly); n >= g.cfg.Neighbours {
 		f := &Finding{Scope: scope, Type: t, Neighbours: n, Window: g.cfg.Window}
 		return errs.E(errs.Precondition, "values", fmt.Sprintf(
 			"refused as a sweep: %d %s values queried in this scope within %s differ only in their last characters or by small steps; run them as a signed-off bulk run",
 			n, t, g.cfg.Window), f)
 	}
 
+	for v := range newly {
+		h.flagged[v] = true
+	}
 	for _, v := range values {
 		h.remember(v, now)
 	}
 	if over := len(h.values) - g.cfg.History; over > 0 {
 		h.values = append(h.values[:0], h.values[over:]...)
+		g.recheck(h)
 	}
 	h.lastUsed = now
 	g.scopes[k] = h
@@ -183,33 +210,53 @@ func (g *Guard) Check(scope string, t match.Type, values []string) error {
 	return nil
 }
 
-func contains(vs []string, v string) bool {
-	for _, u := range vs {
-		if u == v {
-			return true
-		}
-	}
-	return false
-}
-
-// prune forgets values last queried before cutoff.
-func (h *history) prune(cutoff time.Time) {
+// prune forgets values last queried before cutoff and reports whether it
+// forgot any.
+func (h *history) prune(cutoff time.Time) bool {
 	i := 0
 	for i < len(h.values) && h.values[i].at.Before(cutoff) {
 		i++
 	}
 	h.values = append(h.values[:0], h.values[i:]...)
+	return i > 0
+}
+
+// holds reports whether v is remembered.
+func (h *history) holds(v string) bool {
+	return slices.ContainsFunc(h.values, func(s seen) bool { return s.value == v })
 }
 
 // remember records v as queried now, moving it to the end if known.
 func (h *history) remember(v string, now time.Time) {
+	runs := []string(nil)
 	for i, s := range h.values {
 		if s.value == v {
+			runs = s.runs
 			h.values = append(h.values[:i], h.values[i+1:]...)
 			break
 		}
 	}
-	h.values = append(h.values, seen{value: v, at: now})
+	if runs == nil {
+		runs = splitRuns(v)
+	}
+	h.values = append(h.values, seen{value: v, runs: runs, at: now})
+}
+
+// recheck keeps flagged only the values that still have a near neighbour
+// after some were forgotten: forgetting can take a neighbour away, never
+// add one.
+func (g *Guard) recheck(h *history) {
+	for v := range h.flagged {
+		i := slices.IndexFunc(h.values, func(s seen) bool { return s.value == v })
+		if i < 0 {
+			delete(h.flagged, v)
+			continue
+		}
+		a := h.values[i]
+		if !slices.ContainsFunc(h.values, func(b seen) bool { return b.value != v && g.neighbours(v, b.value, a.runs, b.runs) }) {
+			delete(h.flagged, v)
+		}
+	}
 }
 
 // evict drops the least recently used scopes beyond MaxScopes.
@@ -225,30 +272,6 @@ func (g *Guard) evict() {
 		}
 		delete(g.scopes, oldest)
 	}
-}
-
-// countWithNeighbour counts the values that have at least one near
-// neighbour among the others. Quadratic, but bounded by History + MaxBatch.
-func (g *Guard) countWithNeighbour(vs []string) int {
-	runs := make([][]string, len(vs))
-	for i, v := range vs {
-		runs[i] = splitRuns(v)
-	}
-	has := make([]bool, len(vs))
-	for i := range vs {
-		for j := i + 1; j < len(vs); j++ {
-			if g.neighbours(vs[i], vs[j], runs[i], runs[j]) {
-				has[i], has[j] = true, true
-			}
-		}
-	}
-	n := 0
-	for _, h := range has {
-		if h {
-			n++
-		}
-	}
-	return n
 }
 
 // neighbours reports whether two distinct values are close enough to be
