@@ -40,6 +40,8 @@ type Federation interface {
 	Partners
 	Send(ctx context.Context, tx *db.Tx, m federation.Outbound) (uuid.UUID, error)
 	HandleControl(msgType string, h federation.InboundHandler)
+	// Status tells how many envelopes wait for each partner.
+	Status(ctx context.Context) ([]federation.PartnerStatus, error)
 }
 
 // Config configures the witness.
@@ -230,6 +232,14 @@ func (s *Service) offer(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	links, err := s.fed.Status(ctx)
+	if err != nil {
+		return err
+	}
+	waiting := map[string]int64{}
+	for _, l := range links {
+		waiting[l.Agency] = l.QueueDepth
+	}
 	var errsOut []error
 	for _, p := range s.keys.active() {
 		st, err := s.peerState(ctx, s.db, p.agency)
@@ -238,8 +248,13 @@ func (s *Service) offer(ctx context.Context) error {
 			continue
 		}
 		now := s.now()
-		fresh := cp.Size != st.sentSize || now.Sub(st.sentAt) >= s.cfg.Interval
-		if cp.Size == st.reportedSize && len(st.prove) == 0 || !fresh {
+		due := now.Sub(st.sentAt) >= s.cfg.Interval
+		fresh := cp.Size != st.sentSize || due
+		// A partner that has not taken what was sent (it is down, or
+		// behind) would only get newer checkpoints queued behind the
+		// first: one per Interval is enough.
+		behind := waiting[p.agency] > 0 && !due
+		if cp.Size == st.reportedSize && len(st.prove) == 0 || !fresh || behind {
 			continue
 		}
 		if err := s.send(ctx, p.agency, cp, st, gossip); err != nil {

@@ -44,6 +44,9 @@ func (f fed) Send(ctx context.Context, tx *db.Tx, m federation.Outbound) (uuid.U
 	return f.n.Service().Send(ctx, tx, m)
 }
 func (f fed) HandleControl(t string, h federation.InboundHandler) { f.n.HandleControl(t, h) }
+func (f fed) Status(ctx context.Context) ([]federation.PartnerStatus, error) {
+	return f.n.Service().Status(ctx)
+}
 
 // newNode starts a node whose audit log accepts its partners'
 // cosignatures. Its witness does not run until start is called.
@@ -467,5 +470,66 @@ func TestSplitViewDifferentSizes(t *testing.T) {
 	a := waitAlert(t, be, "DE-BKA", ReasonSplitView)
 	if a.Size != 6 || a.Via != "NL-NCB" || !strings.Contains(a.Detail, "consistency") || a.First != forged6 {
 		t.Errorf("BE's alert %+v", a)
+	}
+}
+
+// TestOfflinePartnerGetsNoPileOfCheckpoints: while a partner is down, a
+// growing log is offered to it once per Interval, not at every new
+// checkpoint, so that its queue does not fill with superseded checkpoints;
+// back up, it gets the latest one and cosigns it.
+func TestOfflinePartnerGetsNoPileOfCheckpoints(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	de, nl := newNode(t, "DE-BKA", "DE"), newNode(t, "NL-NCB", "NL")
+	fedtest.Introduce(t, de.Node, nl.Node)
+	w, err := New(Config{Agency: "DE-BKA", Interval: time.Hour},
+		Deps{DB: de.DB, Log: de.log, Federation: fed{de.Node}, Keys: de.witness.Keys(), Key: de.ID.SigningKey, Audit: de.Audit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nl.Stop()
+	for range 5 {
+		de.grow(t, 2)
+		if err := w.Step(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	queued := func() int {
+		var n int
+		if err := de.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM fed_outbox WHERE partner = 'NL-NCB' AND type = ?`,
+			envelope.TypeCheckpoint).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := queued(); n != 1 {
+		t.Fatalf("%d checkpoint messages queued for the offline partner, want 1", n)
+	}
+
+	nl.Start()
+	nl.start(t)
+	cp := de.grow(t, 1)
+	fedtest.Eventually(t, wait, "NL takes the queue", func() error {
+		if err := w.Step(ctx); err != nil {
+			return err
+		}
+		sts, err := de.Service().Status(ctx)
+		if err != nil || len(sts) != 1 || sts[0].QueueDepth != 0 {
+			return fedtest.Errorf("status %+v %v", sts, err)
+		}
+		return nil
+	})
+	fedtest.Eventually(t, wait, "the latest checkpoint cosigned", func() error {
+		if err := w.Step(ctx); err != nil {
+			return err
+		}
+		cs, err := de.log.Cosignatures(ctx, cp.Size)
+		if err != nil || len(cs) == 0 {
+			return fedtest.Errorf("no cosignature of %d yet (%v)", cp.Size, err)
+		}
+		return nil
+	})
+	if n := queued(); n != 2 {
+		t.Errorf("%d checkpoint messages sent in all, want 2 (one while down, the latest after)", n)
 	}
 }
