@@ -249,7 +249,11 @@ func (s *Service) offer(ctx context.Context) error {
 		}
 		now := s.now()
 		due := now.Sub(st.sentAt) >= s.cfg.Interval
-		fresh := cp.Size != st.sentSize || due
+		// A witness that answered with a smaller size than the last offer
+		// could not check it (it holds an older checkpoint, or a message
+		// was lost): offer again, proving from the size it holds.
+		unproven := st.reportedSize > 0 && st.reportedSize < st.sentSize
+		fresh := cp.Size != st.sentSize || due || unproven
 		// A partner that has not taken what was sent (it is down, or
 		// behind) would only get newer checkpoints queued behind the
 		// first: one per Interval is enough.

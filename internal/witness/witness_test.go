@@ -529,7 +529,9 @@ func TestOfflinePartnerGetsNoPileOfCheckpoints(t *testing.T) {
 		}
 		return nil
 	})
-	if n := queued(); n != 2 {
-		t.Errorf("%d checkpoint messages sent in all, want 2 (one while down, the latest after)", n)
+	// After the queued one: the latest, and once more if the witness
+	// answered it before it held the queued one (then with a proof from it).
+	if n := queued(); n < 2 || n > 3 {
+		t.Errorf("%d checkpoint messages sent in all, want 2 or 3", n)
 	}
 }
