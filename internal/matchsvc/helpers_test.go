@@ -198,6 +198,28 @@ func (n *node) query(t testing.TB, req QueryRequest) *QueryResult {
 	return res
 }
 
+// answerFrom queries as an investigator of n until partner answers (a
+// partner's table can be momentarily unavailable to the querier on a
+// loaded machine: a fetch that failed is retried at the next query), and
+// returns the answer.
+func (n *node) answerFrom(t testing.TB, req QueryRequest, partner string) PartnerResult {
+	t.Helper()
+	var pr PartnerResult
+	fedtest.Eventually(t, 20*time.Second, partner+" answers", func() error {
+		pr = partnerResult(t, n.query(t, req), partner)
+		for _, v := range pr.Results {
+			if strings.Contains(v.Reason, "invalid proof") || strings.Contains(v.Reason, "does not open") {
+				t.Fatalf("%s: %s", partner, v.Reason) // never a matter of waiting
+			}
+		}
+		if pr.Status == StatusUnavailable || len(pr.Results) == 0 {
+			return fedtest.Errorf("%s: %s (%s)", partner, pr.Status, pr.Reason)
+		}
+		return nil
+	})
+	return pr
+}
+
 // partnerResult returns partner's answer in res.
 func partnerResult(t testing.TB, res *QueryResult, partner string) PartnerResult {
 	t.Helper()

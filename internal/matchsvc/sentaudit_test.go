@@ -37,7 +37,7 @@ func TestSentFollowUpsAreAudited(t *testing.T) {
 
 	nl.create(t, policy.Envelope{}, ent("p1", "Person", "passportNumber", "NLP123456"))
 	nl.sync(t)
-	hit := partnerResult(t, de.query(t, QueryRequest{Type: "passport", Values: []string{"NLP123456"}}), "NL-NCB").Results[0]
+	hit := de.answerFrom(t, QueryRequest{Type: "passport", Values: []string{"NLP123456"}}, "NL-NCB").Results[0]
 	if hit.Status != StatusHit {
 		t.Fatalf("no hit: %+v", hit)
 	}
