@@ -427,10 +427,11 @@ func (s *Service) receiveCosignature(ctx context.Context, tx *db.Tx, m *federati
 	}
 	prove := slices.Clone(c.Prove)
 	sort.Slice(prove, func(i, j int) bool { return prove[i] < prove[j] })
-	_, err := tx.ExecContext(ctx, `INSERT INTO witness_peers (agency, reported_size, prove, pending_note, cosigned_size, cosigned_at,
-		sent_size, sent_at, last_error) VALUES (?, ?, ?, ?, 0, 0, 0, 0, '')
-		ON CONFLICT (agency) DO UPDATE SET reported_size = excluded.reported_size, prove = excluded.prove, pending_note = excluded.pending_note`,
-		m.Sender, int64(c.Size), formatSizes(slices.Compact(prove)), c.Cosigned)
+	_, err := tx.ExecContext(ctx, `INSERT INTO witness_peers (agency, reported_size, reported_at, prove, pending_note, cosigned_size, cosigned_at,
+		sent_size, sent_at, last_error) VALUES (?, ?, ?, ?, ?, 0, 0, 0, 0, '')
+		ON CONFLICT (agency) DO UPDATE SET reported_size = excluded.reported_size, reported_at = excluded.reported_at,
+		prove = excluded.prove, pending_note = excluded.pending_note`,
+		m.Sender, int64(c.Size), s.now().UnixMicro(), formatSizes(slices.Compact(prove)), c.Cosigned)
 	if err != nil {
 		return fmt.Errorf("record cosignature: %w", err)
 	}

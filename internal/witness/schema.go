@@ -47,4 +47,8 @@ var Schema = db.Schema{Component: "witness", Steps: []db.Migration{
 		second_note TEXT NOT NULL,
 		created_at BIGINT NOT NULL)`},
 	{SQL: `CREATE UNIQUE INDEX witness_alerts_once ON witness_alerts (origin, reason, size)`},
+	// When the witness last answered (µs): an answer with a smaller size
+	// than the last offer, received after it, asks for that offer again
+	// with a proof.
+	{SQL: `ALTER TABLE witness_peers ADD COLUMN reported_at BIGINT NOT NULL DEFAULT 0`},
 }}

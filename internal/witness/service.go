@@ -249,10 +249,11 @@ func (s *Service) offer(ctx context.Context) error {
 		}
 		now := s.now()
 		due := now.Sub(st.sentAt) >= s.cfg.Interval
-		// A witness that answered with a smaller size than the last offer
-		// could not check it (it holds an older checkpoint, or a message
-		// was lost): offer again, proving from the size it holds.
-		unproven := st.reportedSize > 0 && st.reportedSize < st.sentSize
+		// A witness that answered the last offer with a smaller size could
+		// not check it (it held an older checkpoint, or a message was
+		// lost): offer again, proving from the size it holds. A witness
+		// that does not answer (it saw a split view) waits for Interval.
+		unproven := st.reportedSize < st.sentSize && st.reportedAt.After(st.sentAt)
 		fresh := cp.Size != st.sentSize || due || unproven
 		// A partner that has not taken what was sent (it is down, or
 		// behind) would only get newer checkpoints queued behind the
@@ -327,6 +328,7 @@ func (s *Service) send(ctx context.Context, agency string, cp audit.SignedCheckp
 // peerState is a witness_peers row.
 type peerState struct {
 	reportedSize uint64
+	reportedAt   time.Time // when the witness last answered
 	prove        []uint64
 	pendingNote  string
 	cosignedSize uint64
@@ -338,10 +340,10 @@ type peerState struct {
 
 func (s *Service) peerState(ctx context.Context, q db.Querier, agency string) (peerState, error) {
 	var st peerState
-	var reported, cosigned, cosignedAt, sent, sentAt int64
+	var reported, reportedAt, cosigned, cosignedAt, sent, sentAt int64
 	var prove string
-	err := q.QueryRowContext(ctx, `SELECT reported_size, prove, pending_note, cosigned_size, cosigned_at, sent_size, sent_at, last_error
-		FROM witness_peers WHERE agency = ?`, agency).Scan(&reported, &prove, &st.pendingNote, &cosigned, &cosignedAt, &sent, &sentAt, &st.lastError)
+	err := q.QueryRowContext(ctx, `SELECT reported_size, reported_at, prove, pending_note, cosigned_size, cosigned_at, sent_size, sent_at, last_error
+		FROM witness_peers WHERE agency = ?`, agency).Scan(&reported, &reportedAt, &prove, &st.pendingNote, &cosigned, &cosignedAt, &sent, &sentAt, &st.lastError)
 	if isNoRows(err) {
 		return st, nil
 	}
@@ -349,7 +351,7 @@ func (s *Service) peerState(ctx context.Context, q db.Querier, agency string) (p
 		return st, fmt.Errorf("read witness state of %s: %w", agency, err)
 	}
 	st.reportedSize, st.cosignedSize, st.sentSize = uint64(reported), uint64(cosigned), uint64(sent)
-	st.cosignedAt, st.sentAt = fromMicros(cosignedAt), fromMicros(sentAt)
+	st.reportedAt, st.cosignedAt, st.sentAt = fromMicros(reportedAt), fromMicros(cosignedAt), fromMicros(sentAt)
 	st.prove = parseSizes(prove)
 	return st, nil
 }

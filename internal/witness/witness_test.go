@@ -535,3 +535,52 @@ func TestOfflinePartnerGetsNoPileOfCheckpoints(t *testing.T) {
 		t.Errorf("%d checkpoint messages sent in all, want 2 or 3", n)
 	}
 }
+
+// TestSilentWitnessIsNotPressed: a witness that stops answering (here: it
+// saw a split view of the origin's log) is offered the same checkpoint
+// again only after Interval, however often the origin's rounds run.
+func TestSilentWitnessIsNotPressed(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	de, nl := newNode(t, "DE-BKA", "DE"), newNode(t, "NL-NCB", "NL")
+	fedtest.Introduce(t, de.Node, nl.Node)
+	w, err := New(Config{Agency: "DE-BKA", Interval: time.Hour},
+		Deps{DB: de.DB, Log: de.log, Federation: fed{de.Node}, Keys: de.witness.Keys(), Key: de.ID.SigningKey, Audit: de.Audit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := de.grow(t, 3)
+	fedtest.Eventually(t, wait, "NL cosigns the first checkpoint", func() error {
+		if err := w.Step(ctx); err != nil {
+			return err
+		}
+		if cs, err := de.log.Cosignatures(ctx, first.Size); err != nil || len(cs) == 0 {
+			return fedtest.Errorf("not yet (%v)", err)
+		}
+		return nil
+	})
+	// NL falls silent about DE's log.
+	if _, err := nl.DB.ExecContext(ctx, `INSERT INTO witness_alerts (origin, size, reason, detail, via, first_note, second_note, created_at)
+		VALUES ('DE-BKA', 1, 'split-view', 'test', 'NL-NCB', '', '', 0)`); err != nil {
+		t.Fatal(err)
+	}
+	de.grow(t, 2)
+	sent := func() int {
+		var n int
+		if err := de.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM fed_outbox WHERE partner = 'NL-NCB' AND type = ?`,
+			envelope.TypeCheckpoint).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := sent()
+	for range 10 {
+		if err := w.Step(ctx); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := sent() - before; n != 1 {
+		t.Errorf("%d offers of the new checkpoint to a silent witness in ten rounds, want 1", n)
+	}
+}
