@@ -6,6 +6,7 @@ import (
 
 	"github.com/liaison-project/liaison/internal/errs"
 	"github.com/liaison-project/liaison/internal/federation/envelope"
+	"github.com/liaison-project/liaison/internal/ids"
 	"github.com/liaison-project/liaison/internal/policy"
 )
 
@@ -25,7 +26,7 @@ func FuzzDecodeTombstone(f *testing.F) {
 			}
 			return
 		}
-		if !validUUID(ts.RecordID) || ts.Version <= 0 || (ts.Kind != "withdraw" && ts.Kind != "erase") || checkReason("reason", ts.Reason) != nil {
+		if !ids.Valid(ts.RecordID) || ts.Version <= 0 || (ts.Kind != "withdraw" && ts.Kind != "erase") || checkReason("reason", ts.Reason) != nil {
 			t.Fatalf("accepted %+v", ts)
 		}
 	})

@@ -7,11 +7,10 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/google/uuid"
-
 	"github.com/liaison-project/liaison/internal/db"
 	"github.com/liaison-project/liaison/internal/errs"
 	"github.com/liaison-project/liaison/internal/federation"
+	"github.com/liaison-project/liaison/internal/ids"
 	"github.com/liaison-project/liaison/internal/record"
 )
 
@@ -59,7 +58,7 @@ func decodeTombstone(b []byte) (tombstone, error) {
 		return t, err
 	}
 	switch {
-	case !validUUID(t.RecordID):
+	case !ids.Valid(t.RecordID):
 		return t, errs.E(errs.Invalid, "recordId", "a record id is a UUID")
 	case t.Version <= 0:
 		return t, errs.E(errs.Invalid, "version", "version must be positive")
@@ -97,12 +96,6 @@ func decodeStrict(b []byte, max int, v any) error {
 		return errs.E(errs.Invalid, "payload", "data after the JSON object")
 	}
 	return nil
-}
-
-// validUUID reports whether s is a UUID in canonical lower-case form.
-func validUUID(s string) bool {
-	u, err := uuid.Parse(s)
-	return err == nil && u.String() == s
 }
 
 func jsonMarshal(v any) ([]byte, error) {

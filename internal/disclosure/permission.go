@@ -17,6 +17,7 @@ import (
 	"github.com/liaison-project/liaison/internal/errs"
 	"github.com/liaison-project/liaison/internal/federation"
 	"github.com/liaison-project/liaison/internal/federation/envelope"
+	"github.com/liaison-project/liaison/internal/ids"
 	"github.com/liaison-project/liaison/internal/policy"
 	"github.com/liaison-project/liaison/internal/record"
 )
@@ -136,9 +137,9 @@ func (s *Service) receiveRequest(ctx context.Context, tx *db.Tx, m *federation.I
 		return err
 	}
 	switch {
-	case !validUUID(p.ID):
+	case !ids.Valid(p.ID):
 		return errs.E(errs.Invalid, "id", "a request id is a UUID")
-	case !validUUID(p.RecordID):
+	case !ids.Valid(p.RecordID):
 		return errs.E(errs.Invalid, "recordId", "a record id is a UUID")
 	case !policy.ValidAgencyID(p.Recipient) || p.Recipient == m.Sender || p.Recipient == s.cfg.Agency:
 		return errs.E(errs.Invalid, "recipient", "the recipient is another agency than the holder and the originator")
@@ -322,7 +323,7 @@ func (s *Service) receiveAnswer(ctx context.Context, tx *db.Tx, m *federation.In
 	if err := decodeStrict(m.Payload, envelope.MaxPayload, &a); err != nil {
 		return err
 	}
-	if !validUUID(a.ID) || !validUUID(a.RecordID) {
+	if !ids.Valid(a.ID) || !ids.Valid(a.RecordID) {
 		return errs.E(errs.Invalid, "id", "request and record ids are UUIDs")
 	}
 	if err := checkReason("reason", a.Reason); err != nil {
@@ -440,7 +441,7 @@ func scanRequest(row scanner) (*Request, error) {
 
 // request reads one request.
 func (s *Service) request(ctx context.Context, id, direction string) (*Request, error) {
-	if !validUUID(id) {
+	if !ids.Valid(id) {
 		return nil, errs.E(errs.NotExist, "id", "no such request")
 	}
 	r, err := scanRequest(s.db.QueryRowContext(ctx, `SELECT `+requestColumns+` FROM disclosure_requests WHERE id = ? AND direction = ?`, id, direction))

@@ -14,6 +14,7 @@ import (
 	"github.com/liaison-project/liaison/internal/audit"
 	"github.com/liaison-project/liaison/internal/db"
 	"github.com/liaison-project/liaison/internal/errs"
+	"github.com/liaison-project/liaison/internal/ids"
 	"github.com/liaison-project/liaison/internal/match"
 )
 
@@ -59,7 +60,7 @@ func (s *Service) SubmitBulk(ctx context.Context, req BulkRequest) (*BulkRun, er
 	if err != nil {
 		return nil, err
 	}
-	id, err := newID()
+	id, err := ids.New()
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +95,7 @@ func (s *Service) ApproveBulk(ctx context.Context, id string) (*BulkRun, error) 
 	if access.JustificationFrom(ctx).Empty() {
 		return nil, errs.E(errs.Precondition, "justification", "a justification or case reference is required to approve a bulk run")
 	}
-	if !validID(id) {
+	if !ids.Valid(id) {
 		return nil, errs.E(errs.NotExist, "id", "no such bulk run")
 	}
 	var state, requester string
@@ -145,7 +146,7 @@ func (s *Service) BulkStatus(ctx context.Context, id string, hits bool) (*BulkRu
 	if _, err := officer(ctx, overseeRoles); err != nil {
 		return nil, err
 	}
-	if !validID(id) {
+	if !ids.Valid(id) {
 		return nil, errs.E(errs.NotExist, "id", "no such bulk run")
 	}
 	r, err := s.bulkRun(ctx, id, hits)
@@ -396,7 +397,7 @@ func (s *Service) execBulk(ctx context.Context, id string) error {
 			if h.Index < lo || h.Index >= hi || h.Status != match.Hit {
 				continue
 			}
-			hid, err := newID()
+			hid, err := ids.New()
 			if err != nil {
 				return err
 			}

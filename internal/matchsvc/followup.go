@@ -20,6 +20,7 @@ import (
 	"github.com/liaison-project/liaison/internal/db"
 	"github.com/liaison-project/liaison/internal/errs"
 	"github.com/liaison-project/liaison/internal/federation"
+	"github.com/liaison-project/liaison/internal/ids"
 	"github.com/liaison-project/liaison/internal/match"
 )
 
@@ -164,7 +165,7 @@ func (s *Service) FollowUp(ctx context.Context, hitID string, req FollowUpReques
 	if strings.TrimSpace(j.Text) == "" {
 		return nil, errs.E(errs.Precondition, "justification", "a follow-up needs a justification text: the holder decides on it")
 	}
-	if !validID(hitID) {
+	if !ids.Valid(hitID) {
 		return nil, errs.E(errs.NotExist, "hit", "no such hit")
 	}
 	var out *FollowUpSent
@@ -226,7 +227,7 @@ func (s *Service) receiveFollowUp(ctx context.Context, tx *db.Tx, m *federation.
 	if err != nil {
 		return err
 	}
-	id, err := newID()
+	id, err := ids.New()
 	if err != nil {
 		return err
 	}
@@ -440,7 +441,7 @@ func (s *Service) Answer(ctx context.Context, id string, req AnswerRequest) erro
 	if !printable(req.Note, audit.MaxTextLen, true) {
 		return errs.E(errs.Invalid, "note", "note must be at most 1000 bytes of text")
 	}
-	if !validID(id) {
+	if !ids.Valid(id) {
 		return errs.E(errs.NotExist, "id", "no such follow-up")
 	}
 	return s.db.Write(ctx, func(tx *db.Tx) error {

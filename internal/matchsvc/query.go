@@ -16,6 +16,7 @@ import (
 	"github.com/liaison-project/liaison/internal/db"
 	"github.com/liaison-project/liaison/internal/errs"
 	"github.com/liaison-project/liaison/internal/federation"
+	"github.com/liaison-project/liaison/internal/ids"
 	"github.com/liaison-project/liaison/internal/match"
 	"github.com/liaison-project/liaison/internal/policy"
 )
@@ -164,7 +165,7 @@ func (s *Service) Query(ctx context.Context, req QueryRequest) (*QueryResult, er
 	if err != nil {
 		return nil, err
 	}
-	id, err := newID()
+	id, err := ids.New()
 	if err != nil {
 		return nil, err
 	}
@@ -332,7 +333,7 @@ func (s *Service) askPartner(ctx context.Context, partner string, groups []query
 			vr := ValueResult{Index: g.index[j], Key: g.key, Strength: r.Strength.String()}
 			switch r.Status {
 			case match.Hit:
-				hid, err := newID()
+				hid, err := ids.New()
 				if err != nil {
 					vr.Status, vr.Reason = StatusUnavailable, "cannot record the hit"
 					break

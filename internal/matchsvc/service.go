@@ -274,20 +274,6 @@ func officer(ctx context.Context, roles []access.Role) (access.Principal, error)
 	return p, nil
 }
 
-// newID returns a UUIDv7.
-func newID() (string, error) {
-	u, err := uuid.NewV7()
-	if err != nil {
-		return "", fmt.Errorf("new id: %w", err)
-	}
-	return u.String(), nil
-}
-
-func validID(id string) bool {
-	u, err := uuid.Parse(id)
-	return err == nil && u.String() == id
-}
-
 // dayOf is the UTC day of t as Unix days, the budget counters' key.
 func dayOf(t time.Time) int64 { return t.UTC().Unix() / 86400 }
 

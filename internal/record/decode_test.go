@@ -6,6 +6,7 @@ import (
 
 	"github.com/liaison-project/liaison/internal/errs"
 	"github.com/liaison-project/liaison/internal/ftm"
+	"github.com/liaison-project/liaison/internal/ids"
 )
 
 const validEnvelope = `{"handling":["H0"],"tlp":"TLP:AMBER","sourceReliability":"B","informationReliability":2,
@@ -189,7 +190,7 @@ func FuzzDecodeCopy(f *testing.F) {
 			}
 			return
 		}
-		if !validRecordID(r.ID) || r.Version <= 0 || len(r.Entities) > 20 {
+		if !ids.Valid(r.ID) || r.Version <= 0 || len(r.Entities) > 20 {
 			t.Fatalf("accepted %+v", r)
 		}
 		seen := map[string]bool{}

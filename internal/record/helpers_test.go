@@ -13,6 +13,7 @@ import (
 	"github.com/liaison-project/liaison/internal/db"
 	"github.com/liaison-project/liaison/internal/db/dbtest"
 	"github.com/liaison-project/liaison/internal/ftm"
+	"github.com/liaison-project/liaison/internal/ids"
 	"github.com/liaison-project/liaison/internal/policy"
 )
 
@@ -214,7 +215,7 @@ func insertRaw(t testing.TB, e *env, title string, envl policy.Envelope, ents ..
 	if err != nil {
 		t.Fatalf("decode entities: %v", err)
 	}
-	id, err := newID()
+	id, err := ids.New()
 	if err != nil {
 		t.Fatal(err)
 	}

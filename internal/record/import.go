@@ -17,6 +17,7 @@ import (
 	"github.com/liaison-project/liaison/internal/db"
 	"github.com/liaison-project/liaison/internal/errs"
 	"github.com/liaison-project/liaison/internal/ftm"
+	"github.com/liaison-project/liaison/internal/ids"
 	"github.com/liaison-project/liaison/internal/policy"
 )
 
@@ -359,7 +360,7 @@ func (s *Service) groupRecord(g *group, opts ImportOptions, env policy.Envelope,
 		}
 		subjects[e.ID] = opts.Category
 	}
-	id, err := newID()
+	id, err := ids.New()
 	if err != nil {
 		return nil, []ImportError{{Field: fmt.Sprintf("lines %d–%d", g.firstLine, g.lastLine), Message: "internal error"}}
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/liaison-project/liaison/internal/audit"
 	"github.com/liaison-project/liaison/internal/db"
 	"github.com/liaison-project/liaison/internal/errs"
+	"github.com/liaison-project/liaison/internal/ids"
 	"github.com/liaison-project/liaison/internal/policy"
 )
 
@@ -212,7 +213,7 @@ func (s *Service) decodeCopy(doc []byte) (*Record, error) {
 	if err := decodeStrict(doc, &w); err != nil {
 		return nil, err
 	}
-	if !validRecordID(w.ID) {
+	if !ids.Valid(w.ID) {
 		return nil, errs.E(errs.Invalid, "id", "a record id is a UUID")
 	}
 	if w.Version <= 0 {
@@ -337,7 +338,7 @@ func (s *Service) checkHeldCopy(st *stored, originator, agency string) error {
 }
 
 func (s *Service) receiveTombstone(ctx context.Context, tx *db.Tx, p access.Principal, in Received) error {
-	if !validRecordID(in.RecordID) {
+	if !ids.Valid(in.RecordID) {
 		return errs.E(errs.Invalid, "id", "a record id is a UUID")
 	}
 	now := s.now()

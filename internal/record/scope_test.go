@@ -134,7 +134,7 @@ func TestReadFilterAgreesWithPolicy(t *testing.T) {
 		if err != nil {
 			rt.Fatalf("search: %v", err)
 		}
-		if got := ids(res.Items); !slices.Equal(got, want) {
+		if got := summaryIDs(res.Items); !slices.Equal(got, want) {
 			rt.Fatalf("search returned %v, policy allows %v", got, want)
 		}
 		if res.Total != len(want) {

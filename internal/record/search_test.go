@@ -10,7 +10,7 @@ import (
 	"github.com/liaison-project/liaison/internal/policy"
 )
 
-func ids(items []Summary) []string {
+func summaryIDs(items []Summary) []string {
 	out := make([]string, len(items))
 	for i, it := range items {
 		out[i] = it.ID
@@ -56,7 +56,7 @@ func TestFullTextAcrossScripts(t *testing.T) {
 		}
 		want := slices.Clone(tt.want)
 		slices.Sort(want)
-		if got := ids(res.Items); !slices.Equal(got, want) || res.Total != len(want) {
+		if got := summaryIDs(res.Items); !slices.Equal(got, want) || res.Total != len(want) {
 			t.Errorf("%q: got %v (total %d), want %v", tt.q, got, res.Total, want)
 		}
 	}
@@ -131,7 +131,7 @@ func TestIdentifierLookupAndFilters(t *testing.T) {
 		}
 		want := slices.Clone(f.want)
 		slices.Sort(want)
-		if got := ids(res.Items); !slices.Equal(got, want) {
+		if got := summaryIDs(res.Items); !slices.Equal(got, want) {
 			t.Errorf("%+v: got %v, want %v", f.q, got, want)
 		}
 	}
@@ -207,7 +207,7 @@ func TestSearchPagingCountsFacetsSkipUnreadable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Total != 9 || !slices.Contains(ids(res.Items), caseOnly) {
+	if res.Total != 9 || !slices.Contains(summaryIDs(res.Items), caseOnly) {
 		t.Errorf("in case C-9: total %d", res.Total)
 	}
 }

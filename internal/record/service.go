@@ -8,12 +8,11 @@ import (
 	"slices"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/liaison-project/liaison/internal/access"
 	"github.com/liaison-project/liaison/internal/audit"
 	"github.com/liaison-project/liaison/internal/db"
 	"github.com/liaison-project/liaison/internal/errs"
+	"github.com/liaison-project/liaison/internal/ids"
 	"github.com/liaison-project/liaison/internal/policy"
 )
 
@@ -149,25 +148,8 @@ func (s *Service) appendChunked(ctx context.Context, tx *db.Tx, e audit.Event) e
 	}
 }
 
-// newID returns a UUIDv7 record id.
-func newID() (string, error) {
-	u, err := uuid.NewV7()
-	if err != nil {
-		return "", fmt.Errorf("record id: %w", err)
-	}
-	return u.String(), nil
-}
-
-// validRecordID reports whether id has the form of a record id (a UUID,
-// canonical lower-case form), so that ids from requests never reach SQL or
-// logs otherwise.
-func validRecordID(id string) bool {
-	u, err := uuid.Parse(id)
-	return err == nil && u.String() == id
-}
-
 func checkRecordID(id string) error {
-	if !validRecordID(id) {
+	if !ids.Valid(id) {
 		return errs.E(errs.NotExist, "id", "no such record")
 	}
 	return nil
@@ -261,7 +243,7 @@ func (s *Service) Create(ctx context.Context, d Draft) (*Record, error) {
 	if err != nil {
 		return nil, err
 	}
-	id, err := newID()
+	id, err := ids.New()
 	if err != nil {
 		return nil, err
 	}
