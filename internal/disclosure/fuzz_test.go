@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/liaison-project/liaison/internal/errs"
+	"github.com/liaison-project/liaison/internal/federation"
 	"github.com/liaison-project/liaison/internal/federation/envelope"
 	"github.com/liaison-project/liaison/internal/ids"
 	"github.com/liaison-project/liaison/internal/policy"
@@ -41,20 +42,20 @@ func FuzzDecodePermission(f *testing.F) {
 	f.Add([]byte(`{"id":1}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var r requestPayload
-		if err := decodeStrict(b, maxControlBytes, &r); err == nil {
+		if err := federation.DecodePayload(b, maxControlBytes, &r); err == nil {
 			again, err := json.Marshal(r)
 			if err != nil {
 				t.Fatal(err)
 			}
 			var r2 requestPayload
-			if err := decodeStrict(again, maxControlBytes, &r2); err != nil || r2 != r {
+			if err := federation.DecodePayload(again, maxControlBytes, &r2); err != nil || r2 != r {
 				t.Fatalf("round trip %+v → %+v (%v)", r, r2, err)
 			}
 		} else if k := errs.KindOf(err); k != errs.Invalid && k != errs.TooLarge {
 			t.Fatalf("request: error of kind %v: %v", k, err)
 		}
 		var a answerPayload
-		if err := decodeStrict(b, envelope.MaxPayload, &a); err != nil {
+		if err := federation.DecodePayload(b, envelope.MaxPayload, &a); err != nil {
 			if k := errs.KindOf(err); k != errs.Invalid && k != errs.TooLarge {
 				t.Fatalf("answer: error of kind %v: %v", k, err)
 			}

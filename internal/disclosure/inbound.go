@@ -1,11 +1,9 @@
 package disclosure
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 
 	"github.com/liaison-project/liaison/internal/db"
 	"github.com/liaison-project/liaison/internal/errs"
@@ -54,7 +52,7 @@ func (s *Service) receiveTombstone(ctx context.Context, tx *db.Tx, m *federation
 // decodeTombstone decodes and checks a record-tombstone payload.
 func decodeTombstone(b []byte) (tombstone, error) {
 	var t tombstone
-	if err := decodeStrict(b, maxControlBytes, &t); err != nil {
+	if err := federation.DecodePayload(b, maxControlBytes, &t); err != nil {
 		return t, err
 	}
 	switch {
@@ -78,23 +76,6 @@ func (s *Service) markDownstream(ctx context.Context, tx *db.Tx, id, from string
 		return fmt.Errorf("mark holders outdated: %w", err)
 	}
 	tx.OnCommit(s.wake)
-	return nil
-}
-
-// decodeStrict decodes a JSON message payload: one object, known fields
-// only, at most max bytes.
-func decodeStrict(b []byte, max int, v any) error {
-	if len(b) > max {
-		return errs.E(errs.TooLarge, "payload", fmt.Sprintf("larger than %d bytes", max))
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return errs.E(errs.Invalid, "payload", "not a valid message: "+err.Error())
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return errs.E(errs.Invalid, "payload", "data after the JSON object")
-	}
 	return nil
 }
 

@@ -133,7 +133,7 @@ func (s *Service) requestPermission(ctx context.Context, tx *db.Tx, id string, d
 // must be one this node sent the record to.
 func (s *Service) receiveRequest(ctx context.Context, tx *db.Tx, m *federation.Inbound) error {
 	var p requestPayload
-	if err := decodeStrict(m.Payload, maxControlBytes, &p); err != nil {
+	if err := federation.DecodePayload(m.Payload, maxControlBytes, &p); err != nil {
 		return err
 	}
 	switch {
@@ -320,7 +320,7 @@ func (s *Service) grantedCopy(ctx context.Context, tx *db.Tx, r *Request, to pol
 // sent; a grant's copy is applied with it.
 func (s *Service) receiveAnswer(ctx context.Context, tx *db.Tx, m *federation.Inbound) error {
 	var a answerPayload
-	if err := decodeStrict(m.Payload, envelope.MaxPayload, &a); err != nil {
+	if err := federation.DecodePayload(m.Payload, envelope.MaxPayload, &a); err != nil {
 		return err
 	}
 	if !ids.Valid(a.ID) || !ids.Valid(a.RecordID) {

@@ -69,13 +69,8 @@ func encodeMessagePayload(p messagePayload) ([]byte, error) {
 // errs.TooLarge), which rejects the envelope.
 func decodeMessagePayload(data []byte, maxBody int, maxAttachment int64) (messagePayload, error) {
 	var p messagePayload
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&p); err != nil {
-		return p, errs.E(errs.Invalid, "payload", "message payload is not valid JSON of the expected shape")
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return p, errs.E(errs.Invalid, "payload", "trailing data after the message payload")
+	if err := DecodePayload(data, len(data), &p); err != nil {
+		return p, err
 	}
 	if p.V != 1 {
 		return p, errs.E(errs.Unsupported, "payload.v", fmt.Sprintf("message payload version %d is not supported", p.V))
@@ -187,6 +182,26 @@ func checkMediaType(s string) error {
 		if s[i] <= ' ' || s[i] > '~' {
 			return errs.E(errs.Invalid, "mediaType", "a media type such as application/pdf is required")
 		}
+	}
+	return nil
+}
+
+// DecodePayload decodes the payload of a message received from a partner
+// into v, strictly: one JSON value of at most max bytes, no unknown
+// fields, nothing after it. Errors are errs.TooLarge or errs.Invalid,
+// which reject the envelope. Capabilities decode their message types with
+// it before checking the fields' own limits.
+func DecodePayload(data []byte, max int, v any) error {
+	if len(data) > max {
+		return errs.E(errs.TooLarge, "payload", fmt.Sprintf("larger than %d bytes", max))
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return errs.E(errs.Invalid, "payload", "not a valid message of the expected shape: "+err.Error())
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errs.E(errs.Invalid, "payload", "data after the JSON value")
 	}
 	return nil
 }

@@ -1,14 +1,12 @@
 package matchsvc
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -95,17 +93,9 @@ const maxFollowUpPayload = 8 << 10
 // texts and trailing data are errs.Invalid.
 func parseFollowUpPayload(b []byte) (*followUpPayload, match.Ref, match.Type, error) {
 	var ref match.Ref
-	if len(b) > maxFollowUpPayload {
-		return nil, ref, 0, errs.E(errs.TooLarge, "payload", fmt.Sprintf("follow-up larger than %d bytes", maxFollowUpPayload))
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
 	var p followUpPayload
-	if err := dec.Decode(&p); err != nil {
-		return nil, ref, 0, errs.E(errs.Invalid, "payload", "follow-up is not a well-formed JSON object of the expected fields")
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, ref, 0, errs.E(errs.Invalid, "payload", "trailing data after the follow-up")
+	if err := federation.DecodePayload(b, maxFollowUpPayload, &p); err != nil {
+		return nil, ref, 0, err
 	}
 	if p.Version != 1 {
 		return nil, ref, 0, errs.E(errs.Invalid, "payload.version", "unsupported follow-up version "+strconv.Itoa(p.Version))

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"slices"
 	"sort"
@@ -39,7 +38,7 @@ type seen struct {
 // decodeCheckpointMsg decodes and bounds a checkpoint message.
 func decodeCheckpointMsg(b []byte) (checkpointMsg, error) {
 	var m checkpointMsg
-	if err := decodeStrict(b, &m); err != nil {
+	if err := federation.DecodePayload(b, maxMessage, &m); err != nil {
 		return m, err
 	}
 	switch {
@@ -416,7 +415,7 @@ func loadObserved(ctx context.Context, q db.Querier, origin string) ([]seen, err
 // audit.Log.AddCosignatures (which writes in a transaction of its own).
 func (s *Service) receiveCosignature(ctx context.Context, tx *db.Tx, m *federation.Inbound) error {
 	var c cosignatureMsg
-	if err := decodeStrict(m.Payload, &c); err != nil {
+	if err := federation.DecodePayload(m.Payload, maxMessage, &c); err != nil {
 		return err
 	}
 	if len(c.Cosigned) == 0 || len(c.Cosigned) > audit.MaxNoteSize {
@@ -513,23 +512,6 @@ func permanentKind(err error) bool {
 		return true
 	}
 	return false
-}
-
-// decodeStrict decodes a JSON message payload: one object, known fields
-// only, at most maxMessage bytes.
-func decodeStrict(b []byte, v any) error {
-	if len(b) > maxMessage {
-		return errs.E(errs.TooLarge, "payload", fmt.Sprintf("larger than %d bytes", maxMessage))
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return errs.E(errs.Invalid, "payload", "not a valid message: "+err.Error())
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return errs.E(errs.Invalid, "payload", "data after the JSON object")
-	}
-	return nil
 }
 
 func jsonMarshal(v any) ([]byte, error) {
