@@ -41,7 +41,9 @@ func setupConfig(t *testing.T, cfg Config) *fixture {
 	t.Helper()
 	d := dbtest.Open(t, api.Schema, audit.Schema, Schema)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	f := &fixture{db: d, now: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
+	// The clock starts at the real time: the session cookie's Expires is
+	// checked by the client's cookie jar against the real clock.
+	f := &fixture{db: d, now: time.Now().UTC().Truncate(time.Second)}
 	_, key, _ := ed25519.GenerateKey(rand.Reader)
 	alog, err := audit.Open(context.Background(), d, audit.Config{Agency: "NL-NCB", Key: key})
 	if err != nil {
