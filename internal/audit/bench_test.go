@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"encoding/binary"
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -65,14 +66,36 @@ func readRows(b *testing.B, d *db.DB, from, to int) []storedRow {
 }
 
 // BenchmarkDurableAppend measures durable audit appends per second through
-// group commit — 512 concurrent writers, each waiting for the commit of its
-// batch — against a raw batched insert of the same rows (the event row and
-// its object row, into tables with the same columns and indexes, one
-// transaction per db.DefaultMaxBatch events, statements as the audit log
-// issues them) into the same database. The two alternate in rounds so that
-// both see the same load on a shared machine. Run with -benchtime=Nx: N
-// events.
+// group commit — concurrent writers, each appending one event in a Write of
+// its own and waiting for the commit of its batch — against a raw batched
+// insert of the same rows (the event row and its object row, into tables
+// with the same columns and indexes, one transaction per
+// db.DefaultMaxBatch events, statements as the audit log issues them) into
+// the same database. The two alternate in rounds so that both see the same
+// load on a shared machine. Run with -benchtime=Nx: N events per
+// sub-benchmark; 32 writers are as many as the border-lookup benchmark's
+// clients.
 func BenchmarkDurableAppend(b *testing.B) {
+	for _, writers := range []int{32, 512} {
+		b.Run(fmt.Sprintf("writers=%d", writers), func(b *testing.B) {
+			benchDurable(b, func(d *db.DB, l *Log, events []Event) { appendConcurrently(b, d, l, events, writers) })
+		})
+	}
+}
+
+// BenchmarkDurableRecord is BenchmarkDurableAppend for stand-alone events
+// written with Log.Record, whose concurrent callers share one insert.
+func BenchmarkDurableRecord(b *testing.B) {
+	for _, callers := range []int{32, 512} {
+		b.Run(fmt.Sprintf("callers=%d", callers), func(b *testing.B) {
+			benchDurable(b, func(_ *db.DB, l *Log, events []Event) { recordConcurrently(b, l, events, callers) })
+		})
+	}
+}
+
+// benchDurable stores b.N events with write, in rounds alternating with the
+// raw batched insert of the same rows, and reports both rates.
+func benchDurable(b *testing.B, write func(d *db.DB, l *Log, events []Event)) {
 	d := dbtest.Open(b, Schema)
 	l := openTestLog(b, d)
 	createRawTables(b, d)
@@ -87,7 +110,7 @@ func BenchmarkDurableAppend(b *testing.B) {
 	for r := 0; r < rounds; r++ {
 		lo, hi := n*r/rounds, n*(r+1)/rounds
 		start, cpu := time.Now(), cpuTime()
-		appendConcurrently(b, d, l, events[lo:hi], 512)
+		write(d, l, events[lo:hi])
 		auditTime += time.Since(start)
 		auditCPU += cpuTime() - cpu
 
@@ -109,23 +132,33 @@ func BenchmarkDurableAppend(b *testing.B) {
 
 func appendConcurrently(b *testing.B, d *db.DB, l *Log, events []Event, writers int) {
 	ctx := context.Background()
+	each(b, events, writers, func(e Event) error {
+		return d.Write(ctx, func(tx *db.Tx) error { return l.Append(ctx, tx, e) })
+	})
+}
+
+func recordConcurrently(b *testing.B, l *Log, events []Event, callers int) {
+	ctx := context.Background()
+	each(b, events, callers, func(e Event) error { return l.Record(ctx, e) })
+}
+
+// each calls f on every event from workers goroutines.
+func each(b *testing.B, events []Event, workers int, f func(Event) error) {
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	for w := 0; w < writers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+	for range workers {
+		wg.Go(func() {
 			for {
 				i := int(next.Add(1)) - 1
 				if i >= len(events) {
 					return
 				}
-				if err := d.Write(ctx, func(tx *db.Tx) error { return l.Append(ctx, tx, events[i]) }); err != nil {
+				if err := f(events[i]); err != nil {
 					b.Error(err)
 					return
 				}
 			}
-		}()
+		})
 	}
 	wg.Wait()
 }

@@ -96,9 +96,12 @@ func New(ctx context.Context, k Kind, objects ...Ref) Event {
 	return e
 }
 
-// Appender appends events inside the caller's transaction. *Log implements it.
+// Appender appends events: inside the transaction of the action they
+// record (Append), or, for a consultation that is the only write of a read,
+// in a durable write of their own (Record). *Log implements it.
 type Appender interface {
 	Append(ctx context.Context, tx *db.Tx, e Event) error
+	Record(ctx context.Context, e Event) error
 }
 
 // Limits on one event. An event over a limit is refused, and with it the

@@ -10,7 +10,6 @@ import (
 
 	"github.com/liaison-project/liaison/internal/access"
 	"github.com/liaison-project/liaison/internal/api"
-	"github.com/liaison-project/liaison/internal/db"
 	"github.com/liaison-project/liaison/internal/errs"
 	"github.com/liaison-project/liaison/internal/httpx"
 )
@@ -321,7 +320,7 @@ func (l *Log) ConsultExport(ctx context.Context, rg ExportRange) (ExportHeader, 
 func (l *Log) recordConsult(ctx context.Context, reason string, refs ...Ref) error {
 	e := New(ctx, Consult, append([]Ref{{Type: "audit-log", ID: l.keys.origin}}, refs...)...)
 	e.Reason = "audit " + reason
-	return l.db.Write(ctx, func(tx *db.Tx) error { return l.Append(ctx, tx, e) })
+	return l.Record(ctx, e)
 }
 
 func uintParam(r *http.Request, name string) (uint64, bool, error) {

@@ -151,6 +151,7 @@ type Log struct {
 	exercise bool // every event is an exercise event (Config.Exercise)
 
 	nextGuess atomic.Uint64 // SQLite: the leaf index the next append probably takes
+	records   recordQueue   // events waiting for the next Record write
 
 	sealMu sync.Mutex // serialises integration and signing
 
@@ -226,98 +227,145 @@ func (l *Log) markBroken(err error) {
 // leaf hash and MAC. If tx's work rolls back, the index is handed out again,
 // so leaf indexes have no gaps.
 func (l *Log) Append(ctx context.Context, tx *db.Tx, e Event) error {
+	if err := l.check(&e); err != nil {
+		return err
+	}
+	e.Time = l.now().UTC().Truncate(time.Microsecond)
+	return l.insertEvents(ctx, tx, []Event{e})
+}
+
+// check completes e's defaults and validates it.
+func (l *Log) check(e *Event) error {
 	if !slices.Contains(Kinds, e.Kind) {
 		return errs.E(errs.Invalid, "kind", fmt.Sprintf("unknown audit event kind %q", e.Kind))
 	}
 	if e.Outcome == "" {
 		e.Outcome = OK
 	}
-	e.Time = l.now().UTC().Truncate(time.Microsecond)
 	e.Exercise = e.Exercise || l.exercise
 	if err := e.validate(); err != nil {
 		return fmt.Errorf("audit event: %w", err)
 	}
-	index, err := l.insertEvent(ctx, tx, e)
-	if err != nil {
-		return err
-	}
-	if len(e.Objects) > 0 {
-		q, args := objectRows(index, e.Objects)
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-			return fmt.Errorf("append audit event objects: %w", err)
-		}
-	}
 	return nil
 }
 
-// insertEvent stores e as the next leaf and returns its index. Indexes
-// follow commit order and a rolled-back append hands its index on, so the
-// leaves have no gaps.
+// insertEvents stores events, in order, as the next leaves, with their
+// object references. Indexes follow commit order and a rolled-back append
+// hands its indexes on, so the leaves have no gaps.
 //
 // On PostgreSQL the audit_head row lock, held until commit, serialises
 // appenders across transactions and processes. On SQLite the database write
 // lock already serialises them (one writer connection, BEGIN IMMEDIATE), and
-// a separate statement to take an index would cost a third of an append, so
-// the log guesses the next index from its last append and the insert itself
-// checks the guess against the largest stored index; a wrong guess (after a
-// rollback) inserts nothing and is corrected from the table.
-func (l *Log) insertEvent(ctx context.Context, tx *db.Tx, e Event) (uint64, error) {
+// a separate statement to take an index would cost a third of a single
+// append, so the log guesses the next index from its last append and the
+// insert itself checks the guess against the largest stored index; a wrong
+// guess (after a rollback) inserts nothing and is corrected from the table.
+func (l *Log) insertEvents(ctx context.Context, tx *db.Tx, events []Event) error {
+	first, err := l.insertEventRows(ctx, tx, events)
+	if err != nil {
+		return err
+	}
+	var refs []objectRef
+	for i, e := range events {
+		for _, o := range e.Objects {
+			refs = append(refs, objectRef{first + uint64(i), o})
+		}
+	}
+	for len(refs) > 0 {
+		n := min(len(refs), maxObjectRows)
+		q, args := objectRows(refs[:n])
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return fmt.Errorf("append audit event objects: %w", err)
+		}
+		refs = refs[n:]
+	}
+	return nil
+}
+
+// insertEventRows inserts the audit_events rows of events and returns the
+// leaf index of the first.
+func (l *Log) insertEventRows(ctx context.Context, tx *db.Tx, events []Event) (uint64, error) {
+	const cols = `INSERT INTO audit_events (leaf_index, time, kind, actor_id, agency, case_ref, body, leaf_hash, mac) `
 	if tx.Dialect() == db.Postgres {
 		var next int64
-		if err := tx.QueryRowContext(ctx, `UPDATE audit_head SET next_index = next_index + 1 WHERE id = 1 RETURNING next_index`).Scan(&next); err != nil {
+		if err := tx.QueryRowContext(ctx, `UPDATE audit_head SET next_index = next_index + ? WHERE id = 1 RETURNING next_index`,
+			len(events)).Scan(&next); err != nil {
 			return 0, fmt.Errorf("take audit leaf index: %w", err)
 		}
-		index := uint64(next - 1)
-		enc := encodeEvent(index, e)
-		leaf := LeafHash(enc)
-		mac := l.keys.eventMAC(index, leaf)
-		if _, err := tx.ExecContext(ctx, `INSERT INTO audit_events (leaf_index, time, kind, actor_id, agency, case_ref, body, leaf_hash, mac)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			int64(index), e.Time.UnixMicro(), string(e.Kind), e.ActorID, e.Agency, e.CaseRef, enc, leaf[:], mac[:]); err != nil {
+		first := uint64(next) - uint64(len(events))
+		values, args := l.eventRows(first, events)
+		if _, err := tx.ExecContext(ctx, cols+`VALUES `+values, args...); err != nil {
 			return 0, fmt.Errorf("append audit event: %w", err)
 		}
-		return index, nil
+		return first, nil
 	}
-	index := l.nextGuess.Load()
+	first := l.nextGuess.Load()
 	for range 2 {
-		enc := encodeEvent(index, e)
-		leaf := LeafHash(enc)
-		mac := l.keys.eventMAC(index, leaf)
-		res, err := tx.ExecContext(ctx, `INSERT INTO audit_events (leaf_index, time, kind, actor_id, agency, case_ref, body, leaf_hash, mac)
-			SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE IFNULL((SELECT MAX(leaf_index) FROM audit_events), -1) = ?`,
-			int64(index), e.Time.UnixMicro(), string(e.Kind), e.ActorID, e.Agency, e.CaseRef, enc, leaf[:], mac[:], int64(index)-1)
+		values, args := l.eventRows(first, events)
+		args = append(args, int64(first)-1)
+		res, err := tx.ExecContext(ctx, cols+`SELECT * FROM (VALUES `+values+`)
+			WHERE IFNULL((SELECT MAX(leaf_index) FROM audit_events), -1) = ?`, args...)
 		if err != nil {
 			return 0, fmt.Errorf("append audit event: %w", err)
 		}
 		if n, err := res.RowsAffected(); err != nil {
 			return 0, fmt.Errorf("append audit event: %w", err)
-		} else if n == 1 {
-			l.nextGuess.Store(index + 1)
-			return index, nil
+		} else if n == int64(len(events)) {
+			l.nextGuess.Store(first + uint64(len(events)))
+			return first, nil
 		}
 		var last sql.NullInt64
 		if err := tx.QueryRowContext(ctx, `SELECT MAX(leaf_index) FROM audit_events`).Scan(&last); err != nil {
 			return 0, fmt.Errorf("take audit leaf index: %w", err)
 		}
-		index = 0
+		first = 0
 		if last.Valid {
-			index = uint64(last.Int64) + 1
+			first = uint64(last.Int64) + 1
 		}
 	}
-	return 0, fmt.Errorf("append audit event: leaf index %d taken by a concurrent writer", index)
+	return 0, fmt.Errorf("append audit event: leaf index %d taken by a concurrent writer", first)
 }
 
-// objectRows builds one multi-row insert of an event's object references.
-func objectRows(index uint64, objs []Ref) (string, []any) {
+// eventRows encodes events as leaves first, first+1, … and returns the
+// VALUES rows of their audit_events insert with its arguments.
+func (l *Log) eventRows(first uint64, events []Event) (string, []any) {
+	var b strings.Builder
+	args := make([]any, 0, 9*len(events)+1)
+	for i, e := range events {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?)")
+		index := first + uint64(i)
+		enc := encodeEvent(index, e)
+		leaf := LeafHash(enc)
+		mac := l.keys.eventMAC(index, leaf)
+		args = append(args, int64(index), e.Time.UnixMicro(), string(e.Kind), e.ActorID, e.Agency, e.CaseRef, enc, leaf[:], mac[:])
+	}
+	return b.String(), args
+}
+
+// objectRef is an object reference of the event at leaf index.
+type objectRef struct {
+	index uint64
+	Ref
+}
+
+// maxObjectRows bounds the rows of one audit_objects insert (three
+// arguments each, well within both engines' limits on arguments).
+const maxObjectRows = 1000
+
+// objectRows builds one multi-row insert of object references.
+func objectRows(refs []objectRef) (string, []any) {
 	var b strings.Builder
 	b.WriteString(`INSERT INTO audit_objects (leaf_index, ref_type, ref_id) VALUES `)
-	args := make([]any, 0, 3*len(objs))
-	for i, o := range objs {
+	args := make([]any, 0, 3*len(refs))
+	for i, o := range refs {
 		if i > 0 {
 			b.WriteString(", ")
 		}
 		b.WriteString("(?, ?, ?)")
-		args = append(args, int64(index), o.Type, o.ID)
+		args = append(args, int64(o.index), o.Type, o.ID)
 	}
 	return b.String(), args
 }

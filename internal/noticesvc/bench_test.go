@@ -187,6 +187,7 @@ func BenchmarkStartup(b *testing.B) {
 type discardAudit struct{}
 
 func (discardAudit) Append(context.Context, *db.Tx, audit.Event) error { return nil }
+func (discardAudit) Record(context.Context, audit.Event) error         { return nil }
 
 // staticAuth authenticates every request as one border officer.
 type staticAuth struct{ p access.Principal }

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/liaison-project/liaison/internal/audit"
-	"github.com/liaison-project/liaison/internal/db"
 	"github.com/liaison-project/liaison/internal/errs"
 	"github.com/liaison-project/liaison/internal/notice"
 	"github.com/liaison-project/liaison/internal/notice/lookup"
@@ -132,7 +131,7 @@ func (s *Service) find(ctx context.Context, q LookupQuery) (*found, error) {
 	if f.alert != nil || len(f.persons) > 0 {
 		e.Reason = reasonLookupHit
 	}
-	if err := s.db.Write(ctx, func(tx *db.Tx) error { return s.audit.Append(ctx, tx, e) }); err != nil {
+	if err := s.audit.Record(ctx, e); err != nil {
 		return nil, err
 	}
 	return f, nil

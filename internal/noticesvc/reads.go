@@ -54,7 +54,7 @@ func (s *Service) GetNotice(ctx context.Context, id string) (*Notice, error) {
 	if !d.Allowed {
 		e.Outcome = audit.Denied
 	}
-	if err := s.db.Write(ctx, func(tx *db.Tx) error { return s.audit.Append(ctx, tx, e) }); err != nil {
+	if err := s.audit.Record(ctx, e); err != nil {
 		return nil, err
 	}
 	if !d.Allowed {
@@ -216,7 +216,7 @@ func (s *Service) NoticeFlags(ctx context.Context, id string) ([]Flag, error) {
 		}
 		flags = notice.Screen(r.n, existing)
 	}
-	if err := s.db.Write(ctx, func(tx *db.Tx) error { return s.audit.Append(ctx, tx, e) }); err != nil {
+	if err := s.audit.Record(ctx, e); err != nil {
 		return nil, err
 	}
 	if !d.Allowed {

@@ -88,7 +88,7 @@ func (x *Export) WriteTo(ctx context.Context, w io.Writer) (int, error) {
 	if len(x.rids) == 0 {
 		e := event(ctx, audit.Consult, nil)
 		e.Reason = "export"
-		return 0, x.s.db.Write(ctx, func(tx *db.Tx) error { return x.s.audit.Append(ctx, tx, e) })
+		return 0, x.s.audit.Record(ctx, e)
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)
 	n := 0

@@ -71,6 +71,16 @@ func (r *recorder) Append(ctx context.Context, tx *db.Tx, e audit.Event) error {
 	return nil
 }
 
+func (r *recorder) Record(ctx context.Context, e audit.Event) error {
+	if err := r.next.Record(ctx, e); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	r.evs = append(r.evs, e)
+	r.mu.Unlock()
+	return nil
+}
+
 // take returns the events recorded since the last call.
 func (r *recorder) take() []audit.Event {
 	r.mu.Lock()

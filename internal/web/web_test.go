@@ -24,6 +24,7 @@ import (
 type discardAudit struct{}
 
 func (discardAudit) Append(context.Context, *db.Tx, audit.Event) error { return nil }
+func (discardAudit) Record(context.Context, audit.Event) error         { return nil }
 
 // testPortal serves a portal with the real auth service and an officer
 // "<role>1" of each role given (password "a long enough passphrase").

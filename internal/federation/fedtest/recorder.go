@@ -65,6 +65,11 @@ func (r *Recorder) Append(ctx context.Context, tx *db.Tx, e audit.Event) error {
 	return err
 }
 
+// Record implements audit.Appender: Append in a write of its own.
+func (r *Recorder) Record(ctx context.Context, e audit.Event) error {
+	return r.DB.Write(ctx, func(tx *db.Tx) error { return r.Append(ctx, tx, e) })
+}
+
 // Events returns every committed event in order.
 func (r *Recorder) Events(t testing.TB) []audit.Event {
 	t.Helper()
