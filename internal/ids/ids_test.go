@@ -6,14 +6,7 @@ import (
 )
 
 func TestNewIsValidAndOrdered(t *testing.T) {
-	a, err := New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := New()
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, b := New(), New()
 	if !Valid(a) || !Valid(b) || a == b || a[14] != '7' {
 		t.Fatalf("ids %s %s", a, b)
 	}

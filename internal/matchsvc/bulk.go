@@ -60,10 +60,7 @@ func (s *Service) SubmitBulk(ctx context.Context, req BulkRequest) (*BulkRun, er
 	if err != nil {
 		return nil, err
 	}
-	id, err := ids.New()
-	if err != nil {
-		return nil, err
-	}
+	id := ids.New()
 	now := s.now()
 	err = s.db.Write(ctx, func(tx *db.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO match_bulk_runs (id, partner, type, purpose, case_ref, justification,
@@ -397,10 +394,7 @@ func (s *Service) execBulk(ctx context.Context, id string) error {
 			if h.Index < lo || h.Index >= hi || h.Status != match.Hit {
 				continue
 			}
-			hid, err := ids.New()
-			if err != nil {
-				return err
-			}
+			hid := ids.New()
 			newHits = append(newHits, storedHit{id: hid, bulkRun: b.id, partner: b.partner, epoch: rt.ann.Announcement.Epoch,
 				typ: b.typ, ref: h.Ref, index: b.original(h.Index), officer: b.requester, caseRef: b.caseRef, purpose: b.purpose})
 		}

@@ -217,10 +217,7 @@ func (s *Service) receiveFollowUp(ctx context.Context, tx *db.Tx, m *federation.
 	if err != nil {
 		return err
 	}
-	id, err := ids.New()
-	if err != nil {
-		return err
-	}
+	id := ids.New()
 	now := s.now()
 	due := now.Add(s.cfg.FollowUpDeadline)
 	if _, err := tx.ExecContext(ctx, `INSERT INTO match_follow_ups (id, partner, message_id, officer, epoch, type, ref, case_ref,

@@ -165,10 +165,7 @@ func (s *Service) Query(ctx context.Context, req QueryRequest) (*QueryResult, er
 	if err != nil {
 		return nil, err
 	}
-	id, err := ids.New()
-	if err != nil {
-		return nil, err
-	}
+	id := ids.New()
 	hashes := s.valueHashes(groups)
 	scope := p.UserID
 	if scope == "" {
@@ -333,11 +330,7 @@ func (s *Service) askPartner(ctx context.Context, partner string, groups []query
 			vr := ValueResult{Index: g.index[j], Key: g.key, Strength: r.Strength.String()}
 			switch r.Status {
 			case match.Hit:
-				hid, err := ids.New()
-				if err != nil {
-					vr.Status, vr.Reason = StatusUnavailable, "cannot record the hit"
-					break
-				}
+				hid := ids.New()
 				anyHit = true
 				vr.Status, vr.HitID, vr.Reference = StatusHit, hid, r.Ref.String()
 				vr.Candidate = r.Strength == match.Weak

@@ -14,6 +14,7 @@ import (
 	"github.com/liaison-project/liaison/internal/db"
 	"github.com/liaison-project/liaison/internal/errs"
 	"github.com/liaison-project/liaison/internal/federation"
+	"github.com/liaison-project/liaison/internal/ids"
 	"github.com/liaison-project/liaison/internal/notice"
 	"github.com/liaison-project/liaison/internal/notice/alertcsv"
 )
@@ -50,7 +51,7 @@ func (s *Service) CreateAlert(ctx context.Context, in AlertInput) (*Alert, error
 		return nil, err
 	}
 	now := s.clock()
-	id := newID()
+	id := ids.New()
 	a.ID = id
 	r := &alertRow{id: id, a: a, originator: s.cfg.Agency, sourceID: id, state: AlertActive, version: 1, dist: in.Distribution,
 		createdBy: p.UserID, createdAt: now, updatedAt: now}
@@ -402,7 +403,7 @@ func (s *Service) ImportAlerts(ctx context.Context, body io.Reader, opts ImportO
 		sum.Warnings[i].Line += opts.FirstLine - 1
 	}
 	now := s.clock()
-	res := &AlertImport{ImportID: newID(), Kind: sum.Kind, Records: sum.Records, Warnings: sum.Warnings, WarningCount: sum.WarningCount}
+	res := &AlertImport{ImportID: ids.New(), Kind: sum.Kind, Records: sum.Records, Warnings: sum.Warnings, WarningCount: sum.WarningCount}
 	// Through the group committer (not db.Tx), so that the index changes
 	// of concurrent writes apply in commit order. A request is bounded
 	// (MaxImportRows, the API body limit), which bounds how long it holds
@@ -498,7 +499,7 @@ func (s *Service) importChanges(ctx context.Context, tx *db.Tx, alerts []notice.
 			cur.importID, cur.updatedAt = importID, now
 			changes = append(changes, importChange{old: old, cur: &cur})
 		} else {
-			id := newID()
+			id := ids.New()
 			a.ID = id
 			changes = append(changes, importChange{cur: &alertRow{id: id, a: a, originator: s.cfg.Agency, sourceID: id,
 				state: AlertActive, version: 1, dist: dist, importID: importID, createdBy: user, createdAt: now, updatedAt: now}})

@@ -6,12 +6,11 @@ import (
 	"slices"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/liaison-project/liaison/internal/access"
 	"github.com/liaison-project/liaison/internal/audit"
 	"github.com/liaison-project/liaison/internal/db"
 	"github.com/liaison-project/liaison/internal/errs"
+	"github.com/liaison-project/liaison/internal/ids"
 	"github.com/liaison-project/liaison/internal/notice"
 	"github.com/liaison-project/liaison/internal/notice/interpol"
 	"github.com/liaison-project/liaison/internal/policy"
@@ -69,8 +68,6 @@ func (s *Service) officer(ctx context.Context, roles []access.Role) (access.Prin
 // clock returns the service time as stored: UTC, microseconds.
 func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
 
-func newID() string { return uuid.Must(uuid.NewV7()).String() }
-
 // noticeEvent is an audit event about one notice.
 func noticeEvent(ctx context.Context, k audit.Kind, id, reason string) audit.Event {
 	e := audit.New(ctx, k, audit.Ref{Type: "notice", ID: id})
@@ -126,7 +123,7 @@ func (s *Service) CreateNotice(ctx context.Context, d Draft) (*Notice, error) {
 		return nil, err
 	}
 	now := s.clock()
-	n.ID, n.State = newID(), notice.Draft
+	n.ID, n.State = ids.New(), notice.Draft
 	env := d.Envelope
 	if env == nil {
 		env = s.defaultEnvelope(n.Type, now)
@@ -435,7 +432,7 @@ func (s *Service) ImportInterpol(ctx context.Context, data []byte, typ notice.Ty
 	res := &ImportResult{Created: []Summary{}}
 	err = s.db.Write(ctx, func(tx *db.Tx) error {
 		res.Created, res.Existing = res.Created[:0], nil
-		var ids []string
+		var stored []string
 		for _, n := range ns {
 			var have string
 			err := tx.QueryRowContext(ctx, `SELECT id FROM notices WHERE entity_id = ? AND received_from = '' ORDER BY id LIMIT 1`, n.EntityID).Scan(&have)
@@ -443,7 +440,7 @@ func (s *Service) ImportInterpol(ctx context.Context, data []byte, typ notice.Ty
 				res.Existing = append(res.Existing, ExistingNotice{EntityID: n.EntityID, ID: have})
 				continue
 			}
-			n.ID, n.State, n.Originator = newID(), notice.Draft, s.cfg.Agency
+			n.ID, n.State, n.Originator = ids.New(), notice.Draft, s.cfg.Agency
 			if n.Contact == "" {
 				n.Contact = "INTERPOL notice " + n.EntityID + ", via " + s.cfg.Agency
 			}
@@ -455,10 +452,10 @@ func (s *Service) ImportInterpol(ctx context.Context, data []byte, typ notice.Ty
 			if err := insertNotice(ctx, tx, r); err != nil {
 				return err
 			}
-			ids = append(ids, n.ID)
+			stored = append(stored, n.ID)
 			res.Created = append(res.Created, r.view(now).summary())
 		}
-		return s.appendCall(ctx, tx, audit.Collect, "notice", "notice-imported-interpol", ids)
+		return s.appendCall(ctx, tx, audit.Collect, "notice", "notice-imported-interpol", stored)
 	})
 	if err != nil {
 		return nil, err

@@ -1,13 +1,10 @@
 package noticesvc
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"unicode/utf8"
 
@@ -16,6 +13,7 @@ import (
 	"github.com/liaison-project/liaison/internal/errs"
 	"github.com/liaison-project/liaison/internal/federation"
 	"github.com/liaison-project/liaison/internal/federation/envelope"
+	"github.com/liaison-project/liaison/internal/ids"
 	"github.com/liaison-project/liaison/internal/notice"
 )
 
@@ -28,17 +26,12 @@ const (
 	maxAcknowledged = 200
 )
 
-// decodeWire decodes a notice-* payload strictly: one JSON value, no
-// unknown fields. Errors are Invalid.
+// decodeWire decodes a notice-* payload strictly (federation.DecodePayload)
+// and checks its limits.
 func decodeWire(payload []byte) (*wire, error) {
-	dec := json.NewDecoder(bytes.NewReader(payload))
-	dec.DisallowUnknownFields()
 	var w wire
-	if err := dec.Decode(&w); err != nil {
-		return nil, errs.E(errs.Invalid, "payload", "malformed notice payload", err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, errs.E(errs.Invalid, "payload", "trailing data after the notice payload")
+	if err := federation.DecodePayload(payload, envelope.MaxPayload, &w); err != nil {
+		return nil, err
 	}
 	if len(w.Alerts) > maxWireAlerts || len(w.Cancel) > maxWireAlerts {
 		return nil, errs.E(errs.TooLarge, "payload", fmt.Sprintf("more than %d alerts in one message", maxWireAlerts))
@@ -126,7 +119,7 @@ func (s *Service) receiveNotice(ctx context.Context, tx *db.Tx, sender string, v
 		createdAt: now, updatedAt: now}
 	kind, reason := audit.Collect, "notice-received"
 	if old == nil {
-		r.n.ID = newID()
+		r.n.ID = ids.New()
 		if err := insertNotice(ctx, tx, r); err != nil {
 			return err
 		}
@@ -264,7 +257,7 @@ func (s *Service) receiveNoticeCancel(ctx context.Context, tx *db.Tx, sender str
 func (s *Service) receiveAlerts(ctx context.Context, tx *db.Tx, sender string, alerts []wireAlert) error {
 	now := s.clock()
 	ops := &indexOps{}
-	var ids []string
+	var stored []string
 	for i, w := range alerts {
 		field := fmt.Sprintf("alerts[%d]", i)
 		if !validSourceID(w.ID) || w.Version < 1 {
@@ -284,7 +277,7 @@ func (s *Service) receiveAlerts(ctx context.Context, tx *db.Tx, sender string, a
 		r := &alertRow{a: a, originator: sender, sourceID: w.ID, receivedFrom: sender, state: AlertActive, version: w.Version,
 			createdBy: "partner:" + sender, createdAt: now, updatedAt: now}
 		if old == nil {
-			r.id = newID()
+			r.id = ids.New()
 			r.a.ID = r.id
 			err = insertAlert(ctx, tx, r)
 		} else {
@@ -298,12 +291,12 @@ func (s *Service) receiveAlerts(ctx context.Context, tx *db.Tx, sender string, a
 		if err := stageAlert(ctx, tx, ops, old, r); err != nil {
 			return err
 		}
-		ids = append(ids, r.id)
+		stored = append(stored, r.id)
 	}
 	if err := s.stage(ctx, tx, ops); err != nil {
 		return err
 	}
-	return s.appendChunked(ctx, tx, audit.Collect, "alert", "alert-received", ids)
+	return s.appendChunked(ctx, tx, audit.Collect, "alert", "alert-received", stored)
 }
 
 // receiveAlertCancel cancels copies of a partner's alerts; unknown ids are

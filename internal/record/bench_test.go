@@ -186,7 +186,7 @@ func rawInsert(t *testing.T, path string) (time.Duration, time.Duration) {
 		if err != nil || len(g.errs) > 0 {
 			t.Fatalf("synthetic data: %v %+v", err, g.errs)
 		}
-		id, _ := ids.New()
+		id := ids.New()
 		r := &Record{ID: id, Version: 1, State: StateActive, Title: "Seizure list: " + g.key, Entities: g.entities, Envelope: env,
 			CreatedAt: testNow, UpdatedAt: testNow, DataSubjects: map[string]policy.DataSubjectCategory{}}
 		for _, en := range g.entities {

@@ -225,10 +225,7 @@ func insertRaw(t testing.TB, e *env, title string, envl policy.Envelope, ents ..
 	if err != nil {
 		t.Fatalf("decode entities: %v", err)
 	}
-	id, err := ids.New()
-	if err != nil {
-		t.Fatal(err)
-	}
+	id := ids.New()
 	envl.ReviewDate = micro(envl.ReviewDate)
 	if err := envl.ValidateStored(); err != nil {
 		t.Fatalf("envelope: %v", err)

@@ -360,10 +360,7 @@ func (s *Service) groupRecord(g *group, opts ImportOptions, env policy.Envelope,
 		}
 		subjects[e.ID] = opts.Category
 	}
-	id, err := ids.New()
-	if err != nil {
-		return nil, []ImportError{{Field: fmt.Sprintf("lines %d–%d", g.firstLine, g.lastLine), Message: "internal error"}}
-	}
+	id := ids.New()
 	title := opts.Title
 	if opts.GroupBy != "" {
 		title += ": " + printable(g.key, s.cfg.Limits.MaxTitleLen-len(title)-2)

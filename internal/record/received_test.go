@@ -148,7 +148,7 @@ func TestReceivedCopiesAreChecked(t *testing.T) {
 	nl := newEnv(t)
 	from := partnerCtx("DE-BKA", "DE")
 	mk := func(mod func(*Record)) []byte {
-		id, _ := ids.New()
+		id := ids.New()
 		env := testEnvelope()
 		env.Originator, env.OriginatorCountry, env.ReceivedFrom, env.ReviewDate = "DE-BKA", "DE", "DE-BKA", testNow.AddDate(1, 0, 0)
 		r := Record{ID: id, Version: 1, Title: "Copy", Entities: nil, Envelope: env, CreatedAt: testNow}
@@ -189,7 +189,7 @@ func TestReceivedCopiesAreChecked(t *testing.T) {
 	}
 
 	// A relayed update (from a holder, not the originator) may only narrow.
-	id, _ := ids.New()
+	id := ids.New()
 	relay := partnerCtx("BE-FP", "BE")
 	base := func(tlp policy.TLP, v int) []byte {
 		env := testEnvelope()

@@ -243,10 +243,7 @@ func (s *Service) Create(ctx context.Context, d Draft) (*Record, error) {
 	if err != nil {
 		return nil, err
 	}
-	id, err := ids.New()
-	if err != nil {
-		return nil, err
-	}
+	id := ids.New()
 	r := &Record{
 		ID: id, Version: 1, State: StateActive,
 		Title: d.Title, Narrative: d.Narrative, Assessment: d.Assessment, CaseRef: d.CaseRef,
