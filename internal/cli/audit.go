@@ -538,19 +538,15 @@ log is itself recorded in the log, with your justification and the filters.`,
 				}
 				q.Set("cursor", page.NextCursor)
 			}
-			if env.JSON {
-				return env.printJSON(entries)
-			}
-			rows := make([][]string, len(entries))
-			for i, e := range entries {
+			return env.printList(entries, len(entries), []string{"INDEX", "TIME", "KIND", "ACTOR", "AGENCY", "OBJECTS", "CASE", "OUTCOME"}, func(i int) []string {
+				e := entries[i]
 				var objs []string
 				for _, o := range e.Event.Objects {
 					objs = append(objs, o.Type+":"+o.ID)
 				}
-				rows[i] = []string{strconv.FormatUint(e.Index, 10), e.Event.Time.Format(time.RFC3339), string(e.Event.Kind),
+				return []string{strconv.FormatUint(e.Index, 10), e.Event.Time.Format(time.RFC3339), string(e.Event.Kind),
 					e.Event.ActorName, e.Event.Agency, strings.Join(objs, " "), e.Event.CaseRef, string(e.Event.Outcome)}
-			}
-			return env.table([]string{"INDEX", "TIME", "KIND", "ACTOR", "AGENCY", "OBJECTS", "CASE", "OUTCOME"}, rows)
+			})
 		},
 	}
 	fl := cmd.Flags()

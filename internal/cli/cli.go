@@ -194,6 +194,19 @@ func (env *Env) printJSON(v any) error {
 	return enc.Encode(v)
 }
 
+// printList writes v as JSON with --json, otherwise a table of n rows
+// under header, row i as row(i) makes it: the output of every list command.
+func (env *Env) printList(v any, n int, header []string, row func(i int) []string) error {
+	if env.JSON {
+		return env.printJSON(v)
+	}
+	rows := make([][]string, n)
+	for i := range rows {
+		rows[i] = row(i)
+	}
+	return env.table(header, rows)
+}
+
 // table writes rows as aligned columns with a header.
 func (env *Env) table(header []string, rows [][]string) error {
 	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)

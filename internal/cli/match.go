@@ -219,31 +219,23 @@ func newMatchFollowUpsCmd(env *Env) *cobra.Command {
 				if err := c.Get(cmd.Context(), "/api/v1/match/follow-ups/sent", q, &page); err != nil {
 					return err
 				}
-				if env.JSON {
-					return env.printJSON(page)
-				}
-				rows := make([][]string, len(page.Items))
-				for i, f := range page.Items {
-					rows[i] = []string{f.SentAt.Format(time.DateTime), f.Partner, f.Type, f.Strength, f.CaseRef, f.HitID}
-				}
-				return env.table([]string{"SENT", "PARTNER", "TYPE", "STRENGTH", "CASE", "HIT"}, rows)
+				return env.printList(page, len(page.Items), []string{"SENT", "PARTNER", "TYPE", "STRENGTH", "CASE", "HIT"}, func(i int) []string {
+					f := page.Items[i]
+					return []string{f.SentAt.Format(time.DateTime), f.Partner, f.Type, f.Strength, f.CaseRef, f.HitID}
+				})
 			}
 			var page httpx.Page[matchsvc.FollowUp]
 			if err := c.Get(cmd.Context(), "/api/v1/match/follow-ups", q, &page); err != nil {
 				return err
 			}
-			if env.JSON {
-				return env.printJSON(page)
-			}
-			rows := make([][]string, len(page.Items))
-			for i, f := range page.Items {
+			return env.printList(page, len(page.Items), []string{"ID", "PARTNER", "TYPE", "CASE", "DEADLINE", "STATE", "RECORDS", "JUSTIFICATION"}, func(i int) []string {
+				f := page.Items[i]
 				due := f.Due
 				if f.Due != "done" {
 					due += " " + f.DueAt.Format(time.DateTime)
 				}
-				rows[i] = []string{f.ID, f.Partner, f.Type, f.CaseRef, due, f.State, strings.Join(f.Records, ","), truncateText(f.Justification, 40)}
-			}
-			return env.table([]string{"ID", "PARTNER", "TYPE", "CASE", "DEADLINE", "STATE", "RECORDS", "JUSTIFICATION"}, rows)
+				return []string{f.ID, f.Partner, f.Type, f.CaseRef, due, f.State, strings.Join(f.Records, ","), truncateText(f.Justification, 40)}
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&sent, "sent", false, "list the follow-ups this node sent")
@@ -537,14 +529,10 @@ func newMatchAlertsCmd(env *Env) *cobra.Command {
 			if err := c.Get(cmd.Context(), "/api/v1/match/alerts", nil, &page); err != nil {
 				return err
 			}
-			if env.JSON {
-				return env.printJSON(page)
-			}
-			rows := make([][]string, len(page.Items))
-			for i, a := range page.Items {
-				rows[i] = []string{a.At.Format(time.DateTime), a.Kind, a.Partner, a.Type, a.Detail}
-			}
-			return env.table([]string{"AT", "KIND", "PARTNER", "TYPE", "DETAIL"}, rows)
+			return env.printList(page, len(page.Items), []string{"AT", "KIND", "PARTNER", "TYPE", "DETAIL"}, func(i int) []string {
+				a := page.Items[i]
+				return []string{a.At.Format(time.DateTime), a.Kind, a.Partner, a.Type, a.Detail}
+			})
 		},
 	}
 }

@@ -144,11 +144,8 @@ func newNoticeListCmd(env *Env) *cobra.Command {
 				}
 				q.Set("cursor", page.NextCursor)
 			}
-			if env.JSON {
-				return env.printJSON(all)
-			}
-			rows := make([][]string, len(all))
-			for i, n := range all {
+			return env.printList(all, len(all), []string{"ID", "TYPE", "STATE", "NAME", "BORN", "ORIGINATOR", "FLAGS"}, func(i int) []string {
+				n := all[i]
 				kind := n.Type
 				if n.Diffusion {
 					kind += " diffusion"
@@ -161,9 +158,8 @@ func newNoticeListCmd(env *Env) *cobra.Command {
 				if n.ReceivedFrom != "" {
 					from += " (received)"
 				}
-				rows[i] = []string{n.ID, kind, n.State, strings.TrimSpace(n.Name + ", " + n.Forename), n.DateOfBirth, from, flags}
-			}
-			return env.table([]string{"ID", "TYPE", "STATE", "NAME", "BORN", "ORIGINATOR", "FLAGS"}, rows)
+				return []string{n.ID, kind, n.State, strings.TrimSpace(n.Name + ", " + n.Forename), n.DateOfBirth, from, flags}
+			})
 		},
 	}
 	f := cmd.Flags()
@@ -532,18 +528,14 @@ func (env *Env) printDistribution(cmd *cobra.Command, path string) error {
 	if err := c.Get(cmd.Context(), path, nil, &st); err != nil {
 		return err
 	}
-	if env.JSON {
-		return env.printJSON(st)
-	}
-	rows := make([][]string, len(st))
-	for i, s := range st {
+	return env.printList(st, len(st), []string{"PARTNER", "EVENT", "VERSION", "STATE", "ACKNOWLEDGED", "REASON"}, func(i int) []string {
+		s := st[i]
 		ack := ""
 		if !s.AcknowledgedAt.IsZero() {
 			ack = s.AcknowledgedAt.Format(time.RFC3339)
 		}
-		rows[i] = []string{s.Partner, s.Event, strconv.FormatInt(s.Version, 10), s.State, ack, s.Reason}
-	}
-	return env.table([]string{"PARTNER", "EVENT", "VERSION", "STATE", "ACKNOWLEDGED", "REASON"}, rows)
+		return []string{s.Partner, s.Event, strconv.FormatInt(s.Version, 10), s.State, ack, s.Reason}
+	})
 }
 
 func newAlertCmd(env *Env) *cobra.Command {

@@ -164,14 +164,10 @@ func newPartnerListCmd(env *Env) *cobra.Command {
 			if err := c.Get(cmd.Context(), "/api/v1/partners", url.Values{"removed": {strconv.FormatBool(removed)}}, &page); err != nil {
 				return err
 			}
-			if env.JSON {
-				return env.printJSON(page.Items)
-			}
-			rows := make([][]string, len(page.Items))
-			for i, p := range page.Items {
-				rows[i] = []string{p.Agency, p.Country, p.State, p.Fingerprint, p.CardNotAfter.Format(time.DateOnly), p.Name}
-			}
-			return env.table([]string{"AGENCY", "COUNTRY", "STATE", "FINGERPRINT", "CARD UNTIL", "NAME"}, rows)
+			return env.printList(page.Items, len(page.Items), []string{"AGENCY", "COUNTRY", "STATE", "FINGERPRINT", "CARD UNTIL", "NAME"}, func(i int) []string {
+				p := page.Items[i]
+				return []string{p.Agency, p.Country, p.State, p.Fingerprint, p.CardNotAfter.Format(time.DateOnly), p.Name}
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&removed, "removed", false, "include removed partners")

@@ -501,14 +501,10 @@ func newRecordShowCmd(env *Env) *cobra.Command {
 				if err := c.Get(cmd.Context(), path+"/versions", nil, &vs); err != nil {
 					return err
 				}
-				if env.JSON {
-					return env.printJSON(vs)
-				}
-				rows := make([][]string, len(vs))
-				for i, v := range vs {
-					rows[i] = []string{strconv.Itoa(v.Version), string(v.Change), v.At.Format(time.RFC3339), v.Actor}
-				}
-				return env.table([]string{"VERSION", "CHANGE", "AT", "BY"}, rows)
+				return env.printList(vs, len(vs), []string{"VERSION", "CHANGE", "AT", "BY"}, func(i int) []string {
+					v := vs[i]
+					return []string{strconv.Itoa(v.Version), string(v.Change), v.At.Format(time.RFC3339), v.Actor}
+				})
 			}
 			var r record.Record
 			if err := c.Get(cmd.Context(), path, nil, &r); err != nil {

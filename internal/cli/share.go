@@ -118,11 +118,8 @@ justification.`,
 			if err := c.Get(cmd.Context(), "/api/v1/records/"+url.PathEscape(args[0])+"/holders", nil, &hs); err != nil {
 				return err
 			}
-			if env.JSON {
-				return env.printJSON(hs)
-			}
-			rows := make([][]string, len(hs))
-			for i, h := range hs {
+			return env.printList(hs, len(hs), []string{"PARTNER", "HOLDS", "LAST SENT", "PURPOSE", "ACKNOWLEDGED"}, func(i int) []string {
+				h := hs[i]
 				holds := "-"
 				if h.Version > 0 {
 					holds = h.Kind + " v" + strconv.Itoa(h.Version)
@@ -134,9 +131,8 @@ justification.`,
 				if h.LastError != "" {
 					sent += ": " + h.LastError
 				}
-				rows[i] = []string{h.Agency, holds, sent, string(h.Purpose), shareTime(h.AckedAt)}
-			}
-			return env.table([]string{"PARTNER", "HOLDS", "LAST SENT", "PURPOSE", "ACKNOWLEDGED"}, rows)
+				return []string{h.Agency, holds, sent, string(h.Purpose), shareTime(h.AckedAt)}
+			})
 		},
 	}
 }
@@ -184,19 +180,15 @@ holders sent this agency (the originator answers them), out those this agency se
 			if err := c.Get(cmd.Context(), "/api/v1/share-requests", q, &page); err != nil {
 				return err
 			}
-			if env.JSON {
-				return env.printJSON(page)
-			}
-			rows := make([][]string, len(page.Items))
-			for i, r := range page.Items {
+			return env.printList(page, len(page.Items), []string{"ID", "DIR", "RECORD", "HOLDER → RECIPIENT", "PURPOSE", "STATE", "REASON", "ANSWER", "ASKED"}, func(i int) []string {
+				r := page.Items[i]
 				answer := r.Answer
 				if r.LastError != "" {
 					answer = r.LastError
 				}
-				rows[i] = []string{r.ID, r.Direction, r.RecordID, r.Holder + " → " + r.Recipient, string(r.Purpose), r.State,
+				return []string{r.ID, r.Direction, r.RecordID, r.Holder + " → " + r.Recipient, string(r.Purpose), r.State,
 					strings.TrimSpace(r.Reason), answer, shareTime(r.CreatedAt)}
-			}
-			return env.table([]string{"ID", "DIR", "RECORD", "HOLDER → RECIPIENT", "PURPOSE", "STATE", "REASON", "ANSWER", "ASKED"}, rows)
+			})
 		},
 	}
 	f := cmd.Flags()

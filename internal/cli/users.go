@@ -73,18 +73,14 @@ compliance), dpo (data protection officer).`,
 			if err != nil {
 				return err
 			}
-			if env.JSON {
-				return env.printJSON(users)
-			}
-			rows := make([][]string, len(users))
-			for i, u := range users {
+			return env.printList(users, len(users), []string{"USERNAME", "ROLE", "STATE", "NAME", "CREATED"}, func(i int) []string {
+				u := users[i]
 				state := "active"
 				if u.Disabled {
 					state = "disabled"
 				}
-				rows[i] = []string{u.Username, u.Role, state, u.DisplayName, u.CreatedAt.Format(time.DateOnly)}
-			}
-			return env.table([]string{"USERNAME", "ROLE", "STATE", "NAME", "CREATED"}, rows)
+				return []string{u.Username, u.Role, state, u.DisplayName, u.CreatedAt.Format(time.DateOnly)}
+			})
 		},
 	}
 	setDisabled := func(use, short string, disabled bool) *cobra.Command {
@@ -193,20 +189,16 @@ func newTokenCmd(env *Env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if env.JSON {
-				return env.printJSON(toks)
-			}
-			rows := make([][]string, len(toks))
-			for i, t := range toks {
+			return env.printList(toks, len(toks), []string{"ID", "USER", "STATE", "EXPIRES", "NAME"}, func(i int) []string {
+				t := toks[i]
 				state := "active"
 				if t.RevokedAt != nil {
 					state = "revoked"
 				} else if time.Now().After(t.ExpiresAt) {
 					state = "expired"
 				}
-				rows[i] = []string{t.ID, t.Username, state, t.ExpiresAt.Format(time.DateOnly), t.Name}
-			}
-			return env.table([]string{"ID", "USER", "STATE", "EXPIRES", "NAME"}, rows)
+				return []string{t.ID, t.Username, state, t.ExpiresAt.Format(time.DateOnly), t.Name}
+			})
 		},
 	}
 	cmd.AddCommand(create, revoke, list)

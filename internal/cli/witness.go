@@ -31,11 +31,8 @@ different histories to two partners (a split view) is detected and reported here
 			if err := c.Get(cmd.Context(), "/api/v1/witness/partners", nil, &ps); err != nil {
 				return err
 			}
-			if env.JSON {
-				return env.printJSON(ps)
-			}
-			rows := make([][]string, len(ps))
-			for i, p := range ps {
+			return env.printList(ps, len(ps), []string{"PARTNER", "THEIR LOG SEEN", "OUR LOG COSIGNED", "ALERTS", "LAST ERROR"}, func(i int) []string {
+				p := ps[i]
 				seen := "-"
 				if p.Seen != nil {
 					seen = strconv.FormatUint(p.Seen.Size, 10)
@@ -44,9 +41,8 @@ different histories to two partners (a split view) is detected and reported here
 				if !p.CosignedAt.IsZero() {
 					cosigned = fmt.Sprintf("%d at %s", p.CosignedSize, p.CosignedAt.Format(time.RFC3339))
 				}
-				rows[i] = []string{p.Agency, seen, cosigned, strconv.Itoa(p.Alerts), p.LastError}
-			}
-			return env.table([]string{"PARTNER", "THEIR LOG SEEN", "OUR LOG COSIGNED", "ALERTS", "LAST ERROR"}, rows)
+				return []string{p.Agency, seen, cosigned, strconv.Itoa(p.Alerts), p.LastError}
+			})
 		},
 	}
 	alerts := &cobra.Command{
