@@ -261,18 +261,22 @@ func (l *Log) check(e *Event) error {
 // insert itself checks the guess against the largest stored index; a wrong
 // guess (after a rollback) inserts nothing and is corrected from the table.
 func (l *Log) insertEvents(ctx context.Context, tx *db.Tx, events []Event) error {
-	first, err := l.insertEventRows(ctx, tx, events)
-	if err != nil {
-		return err
-	}
 	var refs []objectRef
-	for i, e := range events {
-		for _, o := range e.Objects {
-			refs = append(refs, objectRef{first + uint64(i), o})
+	for len(events) > 0 {
+		n := chunk(len(events), eventChunkStep)
+		first, err := l.insertEventRows(ctx, tx, events[:n])
+		if err != nil {
+			return err
 		}
+		for i, e := range events[:n] {
+			for _, o := range e.Objects {
+				refs = append(refs, objectRef{first + uint64(i), o})
+			}
+		}
+		events = events[n:]
 	}
 	for len(refs) > 0 {
-		n := min(len(refs), maxObjectRows)
+		n := chunk(min(len(refs), maxObjectRows), objectChunkStep)
 		q, args := objectRows(refs[:n])
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 			return fmt.Errorf("append audit event objects: %w", err)
@@ -280,6 +284,18 @@ func (l *Log) insertEvents(ctx context.Context, tx *db.Tx, events []Event) error
 		refs = refs[n:]
 	}
 	return nil
+}
+
+// chunk returns how many of n rows (n > 0) the next multi-row insert
+// takes: all of them up to step, else the largest multiple of step. So at
+// most two statements insert a batch, and a bounded set of statement texts
+// (step + max/step - 1 of them) serves every batch size up to max, all of
+// which the writer's statement cache keeps prepared.
+func chunk(n, step int) int {
+	if n <= step {
+		return n
+	}
+	return n - n%step
 }
 
 // insertEventRows inserts the audit_events rows of events and returns the
@@ -353,7 +369,13 @@ type objectRef struct {
 
 // maxObjectRows bounds the rows of one audit_objects insert (three
 // arguments each, well within both engines' limits on arguments).
-const maxObjectRows = 1000
+const maxObjectRows = 512
+
+// Steps of the multi-row inserts' sizes (see chunk).
+const (
+	eventChunkStep  = 16
+	objectChunkStep = 32
+)
 
 // objectRows builds one multi-row insert of object references.
 func objectRows(refs []objectRef) (string, []any) {

@@ -112,3 +112,29 @@ func TestRecordRejectsBadEvents(t *testing.T) {
 		t.Fatalf("%d events stored, want %d", n, 30-3*len(bad))
 	}
 }
+
+// TestChunkSizes: a batch goes in at most two inserts, and a bounded set
+// of statement texts serves every batch size.
+func TestChunkSizes(t *testing.T) {
+	for _, c := range []struct{ n, step, want int }{{1, 16, 1}, {16, 16, 16}, {17, 16, 16}, {255, 16, 240}, {256, 16, 256}, {47, 32, 32}, {512, 32, 512}} {
+		if got := chunk(c.n, c.step); got != c.want {
+			t.Errorf("chunk(%d, %d) = %d, want %d", c.n, c.step, got, c.want)
+		}
+	}
+	for _, c := range []struct{ max, step, texts int }{{maxRecordBatch, eventChunkStep, 31}, {maxObjectRows, objectChunkStep, 47}} {
+		texts := map[int]bool{}
+		for n := 1; n <= c.max; n++ {
+			statements := 0
+			for left := n; left > 0; left -= chunk(left, c.step) {
+				texts[chunk(left, c.step)] = true
+				statements++
+			}
+			if statements > 2 {
+				t.Fatalf("%d rows in %d statements", n, statements)
+			}
+		}
+		if len(texts) != c.texts {
+			t.Fatalf("%d statement sizes for 1 to %d rows, want %d", len(texts), c.max, c.texts)
+		}
+	}
+}
