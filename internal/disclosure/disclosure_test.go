@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -107,6 +108,20 @@ func draftOf(r *record.Record) record.Draft {
 // TestRefusedAndRevoked checks that policy refusals name their rule and
 // are audited, and that narrowing a record's restrictions revokes a copy
 // already sent.
+// TestAckWithoutPolling: the holder's delivered receipt is recorded as its
+// acknowledgement when it arrives (federation's OnSettled wakes the
+// worker), not at the worker's next poll, which here never comes.
+func TestAckWithoutPolling(t *testing.T) {
+	t.Parallel()
+	de, nl := newPollingNode(t, "DE-BKA", "DE", time.Hour), newPollingNode(t, "NL-NCB", "NL", time.Hour)
+	fedtest.Introduce(t, de.Node, nl.Node)
+	r := createRecord(t, de, "Smuggling route", nil)
+	start := time.Now()
+	share(t, de, r.ID, disclosure.ShareRequest{To: []string{"NL-NCB"}})
+	waitHolders(t, de, r.ID, map[string]int{"NL-NCB": 1}, "copy")
+	t.Logf("acknowledged %v after the share", time.Since(start).Round(time.Millisecond))
+}
+
 func TestRefusedAndRevoked(t *testing.T) {
 	t.Parallel()
 	de, nl, be := network(t)

@@ -40,6 +40,7 @@ func (f fed) Deliveries(ctx context.Context, id string) ([]federation.Delivery, 
 	return f.n.Service().Deliveries(ctx, id)
 }
 func (f fed) Handle(t string, h federation.InboundHandler) { f.n.Handle(t, h) }
+func (f fed) OnSettled(fn func())                          { f.n.OnSettled(fn) }
 
 // hasher stands in for the audit log's keyed hash of searched values.
 type hasher struct{}
@@ -52,6 +53,12 @@ func newNode(t *testing.T, agency, country string) *node { return newBenchNode(t
 
 // newBenchNode is newNode for tests and benchmarks.
 func newBenchNode(t testing.TB, agency, country string) *node {
+	t.Helper()
+	return newPollingNode(t, agency, country, 50*time.Millisecond)
+}
+
+// newPollingNode is newNode with the worker's PollInterval poll.
+func newPollingNode(t testing.TB, agency, country string, poll time.Duration) *node {
 	t.Helper()
 	fn := fedtest.NewNode(t, agency, country, nil)
 	ctx := context.Background()
@@ -67,7 +74,7 @@ func newBenchNode(t testing.TB, agency, country string) *node {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := disclosure.New(disclosure.Config{Agency: agency, PollInterval: 50 * time.Millisecond, RetryInterval: 200 * time.Millisecond},
+	d, err := disclosure.New(disclosure.Config{Agency: agency, PollInterval: poll, RetryInterval: 200 * time.Millisecond},
 		disclosure.Deps{DB: fn.DB, Records: recs, Federation: fed{fn}, Audit: fn.Audit})
 	if err != nil {
 		t.Fatal(err)

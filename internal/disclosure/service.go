@@ -40,6 +40,9 @@ type Federation interface {
 	Deliveries(ctx context.Context, messageID string) ([]federation.Delivery, error)
 	// Handle registers the handler of an inbound message type.
 	Handle(msgType string, h federation.InboundHandler)
+	// OnSettled registers f to run when partners' answers to sent
+	// envelopes have been recorded.
+	OnSettled(f func())
 }
 
 // Config configures the service.
@@ -122,6 +125,8 @@ func New(cfg Config, deps Deps) (*Service, error) {
 	s.fed.Handle(envelope.TypeRecordTombstone, s.receiveTombstone)
 	s.fed.Handle(envelope.TypePermissionRequest, s.receiveRequest)
 	s.fed.Handle(envelope.TypePermissionAnswer, s.receiveAnswer)
+	// A delivered copy is the holder's acknowledgement: record it now.
+	s.fed.OnSettled(s.wake)
 	return s, nil
 }
 

@@ -342,6 +342,9 @@ func (s *Service) recordResults(ctx context.Context, p *partner, batch []sentRow
 	if err != nil {
 		return 0, fmt.Errorf("record delivery results: %w", err)
 	}
+	if len(finals) > 0 {
+		s.notifySettled()
+	}
 	for _, d := range finals {
 		if d.receipt != nil {
 			s.metrics.delivered.WithLabelValues(p.agency).Inc()

@@ -448,6 +448,26 @@ func (s *Service) messageView(ctx context.Context, q db.Querier, id string, full
 	return m, nil
 }
 
+// OnSettled registers f to be called after the node has recorded partners'
+// final answers (a delivered receipt, or a rejection) to envelopes it sent,
+// so that a capability that tracks deliveries (record holders'
+// acknowledgements) learns of them at once instead of at its next poll.
+// f runs on a delivery worker: it must return at once, e.g. by a
+// non-blocking send on a channel.
+func (s *Service) OnSettled(f func()) {
+	s.settledMu.Lock()
+	s.settled = append(s.settled, f)
+	s.settledMu.Unlock()
+}
+
+func (s *Service) notifySettled() {
+	s.settledMu.RLock()
+	defer s.settledMu.RUnlock()
+	for _, f := range s.settled {
+		f()
+	}
+}
+
 // Deliveries returns the delivery state of a sent message (or any other
 // envelope sent with Send) per recipient.
 func (s *Service) Deliveries(ctx context.Context, messageID string) ([]Delivery, error) {

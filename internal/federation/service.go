@@ -46,6 +46,9 @@ type Service struct {
 	control    map[string]bool // types registered with HandleControl
 	peers      peerRoutes      // synchronous routes of other capabilities (HandlePeer)
 
+	settledMu sync.RWMutex
+	settled   []func() // OnSettled observers
+
 	wakeMu sync.Mutex
 	wake   map[string]*doorbells // partner → its workers' doorbells
 	reload chan struct{}         // partners changed: workers to start or stop

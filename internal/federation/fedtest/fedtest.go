@@ -75,6 +75,7 @@ type Node struct {
 	running  *running
 	handlers map[string]federation.InboundHandler
 	control  map[string]bool // handlers registered with HandleControl
+	settled  []func()        // OnSettled observers
 	log      *slog.Logger
 }
 
@@ -166,6 +167,15 @@ func (n *Node) HandleControl(msgType string, h federation.InboundHandler) {
 	n.Service().HandleControl(msgType, h)
 }
 
+// OnSettled registers f with the node's service
+// (federation.Service.OnSettled), now and after every restart.
+func (n *Node) OnSettled(f func()) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.settled = append(n.settled, f)
+	n.Service().OnSettled(f)
+}
+
 // Now is the node's clock: the wall clock moved by Advance.
 func (n *Node) Now() time.Time { return time.Now().Add(time.Duration(n.offset.Load())) }
 
@@ -195,6 +205,9 @@ func (n *Node) Start() {
 		} else {
 			svc.Handle(t, h)
 		}
+	}
+	for _, f := range n.settled {
+		svc.OnSettled(f)
 	}
 	n.svc.Store(svc)
 	n.metrics.Store(reg)
