@@ -241,35 +241,44 @@ func (s *Service) collectDeliveries(ctx context.Context) error {
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("read holders in flight: %w", err)
 	}
+	err = settle(ctx, s, holders, func(f inFlight) (string, string) { return f.msg, f.agency }, func(tx *db.Tx, f inFlight, d federation.Delivery) error {
+		if d.State == federation.DeliveryFailed {
+			_, err := tx.ExecContext(ctx, `UPDATE disclosure_holders SET delivery = ?, last_error = ? WHERE record_id = ? AND agency = ? AND message_id = ?`,
+				federation.DeliveryFailed, truncate(d.LastError, 500), f.recordID, f.agency, f.msg)
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE disclosure_holders SET delivery = ?, acked_version = ?, acked_kind = ?, acked_at = ?
+				WHERE record_id = ? AND agency = ? AND message_id = ?`,
+			federation.DeliveryDelivered, f.version, f.kind, micros(d.DeliveredAt), f.recordID, f.agency, f.msg)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return err // a newer message was sent meanwhile: its own delivery will count
+		}
+		return record.SetHolder(ctx, tx, f.recordID, f.agency, f.version, d.DeliveredAt)
+	})
+	return errors.Join(err, s.collectRequestDeliveries(ctx))
+}
+
+// settle records the outcome of messages in flight: for each item, the
+// delivery of its message to its agency (target) and, once the partner
+// has answered for good, store(tx, item, delivery) in a write of its own.
+// Items whose message is still queued wait for the next round.
+func settle[T any](ctx context.Context, s *Service, items []T, target func(T) (msg, agency string),
+	store func(tx *db.Tx, item T, d federation.Delivery) error) error {
 	var errsOut []error
-	for _, f := range holders {
-		d, ok, err := s.delivery(ctx, f.msg, f.agency)
+	for _, it := range items {
+		msg, agency := target(it)
+		d, ok, err := s.delivery(ctx, msg, agency)
 		if err != nil || !ok || d.State == federation.DeliveryQueued {
 			errsOut = append(errsOut, err)
 			continue
 		}
-		err = s.db.Write(ctx, func(tx *db.Tx) error {
-			if d.State == federation.DeliveryFailed {
-				_, err := tx.ExecContext(ctx, `UPDATE disclosure_holders SET delivery = ?, last_error = ? WHERE record_id = ? AND agency = ? AND message_id = ?`,
-					federation.DeliveryFailed, truncate(d.LastError, 500), f.recordID, f.agency, f.msg)
-				return err
-			}
-			res, err := tx.ExecContext(ctx, `UPDATE disclosure_holders SET delivery = ?, acked_version = ?, acked_kind = ?, acked_at = ?
-				WHERE record_id = ? AND agency = ? AND message_id = ?`,
-				federation.DeliveryDelivered, f.version, f.kind, micros(d.DeliveredAt), f.recordID, f.agency, f.msg)
-			if err != nil {
-				return err
-			}
-			if n, err := res.RowsAffected(); err != nil || n == 0 {
-				return err // a newer message was sent meanwhile: its own delivery will count
-			}
-			return record.SetHolder(ctx, tx, f.recordID, f.agency, f.version, d.DeliveredAt)
-		})
-		if err != nil {
-			errsOut = append(errsOut, fmt.Errorf("record delivery to %s: %w", f.agency, err))
+		if err := s.db.Write(ctx, func(tx *db.Tx) error { return store(tx, it, d) }); err != nil {
+			errsOut = append(errsOut, fmt.Errorf("record delivery of %s to %s: %w", msg, agency, err))
 		}
 	}
-	errsOut = append(errsOut, s.collectRequestDeliveries(ctx))
 	return errors.Join(errsOut...)
 }
 
@@ -320,27 +329,15 @@ func (s *Service) collectRequestDeliveries(ctx context.Context) error {
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("read requests in flight: %w", err)
 	}
-	var errsOut []error
-	for _, f := range reqs {
-		d, ok, err := s.delivery(ctx, f.msg, f.agency)
-		if err != nil || !ok || d.State == federation.DeliveryQueued {
-			errsOut = append(errsOut, err)
-			continue
-		}
-		err = s.db.Write(ctx, func(tx *db.Tx) error {
-			if d.State == federation.DeliveryFailed {
-				_, err := tx.ExecContext(ctx, `UPDATE disclosure_requests SET delivery = ?, state = ?, last_error = ?
+	return settle(ctx, s, reqs, func(f inFlight) (string, string) { return f.msg, f.agency }, func(tx *db.Tx, f inFlight, d federation.Delivery) error {
+		if d.State == federation.DeliveryFailed {
+			_, err := tx.ExecContext(ctx, `UPDATE disclosure_requests SET delivery = ?, state = ?, last_error = ?
 					WHERE id = ? AND direction = ? AND message_id = ?`,
-					federation.DeliveryFailed, StateFailed, truncate(d.LastError, 500), f.id, f.direction, f.msg)
-				return err
-			}
-			_, err := tx.ExecContext(ctx, `UPDATE disclosure_requests SET delivery = ? WHERE id = ? AND direction = ? AND message_id = ?`,
-				federation.DeliveryDelivered, f.id, f.direction, f.msg)
+				federation.DeliveryFailed, StateFailed, truncate(d.LastError, 500), f.id, f.direction, f.msg)
 			return err
-		})
-		if err != nil {
-			errsOut = append(errsOut, fmt.Errorf("record request delivery: %w", err))
 		}
-	}
-	return errors.Join(errsOut...)
+		_, err := tx.ExecContext(ctx, `UPDATE disclosure_requests SET delivery = ? WHERE id = ? AND direction = ? AND message_id = ?`,
+			federation.DeliveryDelivered, f.id, f.direction, f.msg)
+		return err
+	})
 }
