@@ -223,10 +223,39 @@ type cosignatureMsg struct {
 
 // offer sends the latest checkpoint to every active partner that has not
 // accepted it, at most once per Interval unless the checkpoint changed.
+// Most rounds offer nothing; they read no more than the partners' states.
 func (s *Service) offer(ctx context.Context) error {
 	cp, ok := s.log.Latest()
 	if !ok {
 		return nil
+	}
+	type candidate struct {
+		agency string
+		st     peerState
+		due    bool
+	}
+	var candidates []candidate
+	var errsOut []error
+	for _, p := range s.keys.active() {
+		st, err := s.peerState(ctx, s.db, p.agency)
+		if err != nil {
+			errsOut = append(errsOut, err)
+			continue
+		}
+		due := s.now().Sub(st.sentAt) >= s.cfg.Interval
+		// A witness that answered the last offer with a smaller size could
+		// not check it (it held an older checkpoint, or a message was
+		// lost): offer again, proving from the size it holds. A witness
+		// that does not answer (it saw a split view) waits for Interval.
+		unproven := st.reportedSize < st.sentSize && st.reportedAt.After(st.sentAt)
+		fresh := cp.Size != st.sentSize || due || unproven
+		if cp.Size == st.reportedSize && len(st.prove) == 0 || !fresh {
+			continue
+		}
+		candidates = append(candidates, candidate{p.agency, st, due})
+	}
+	if len(candidates) == 0 {
+		return errors.Join(errsOut...)
 	}
 	gossip, err := s.gossip(ctx)
 	if err != nil {
@@ -240,30 +269,15 @@ func (s *Service) offer(ctx context.Context) error {
 	for _, l := range links {
 		waiting[l.Agency] = l.QueueDepth
 	}
-	var errsOut []error
-	for _, p := range s.keys.active() {
-		st, err := s.peerState(ctx, s.db, p.agency)
-		if err != nil {
-			errsOut = append(errsOut, err)
-			continue
-		}
-		now := s.now()
-		due := now.Sub(st.sentAt) >= s.cfg.Interval
-		// A witness that answered the last offer with a smaller size could
-		// not check it (it held an older checkpoint, or a message was
-		// lost): offer again, proving from the size it holds. A witness
-		// that does not answer (it saw a split view) waits for Interval.
-		unproven := st.reportedSize < st.sentSize && st.reportedAt.After(st.sentAt)
-		fresh := cp.Size != st.sentSize || due || unproven
+	for _, c := range candidates {
 		// A partner that has not taken what was sent (it is down, or
 		// behind) would only get newer checkpoints queued behind the
 		// first: one per Interval is enough.
-		behind := waiting[p.agency] > 0 && !due
-		if cp.Size == st.reportedSize && len(st.prove) == 0 || !fresh || behind {
+		if waiting[c.agency] > 0 && !c.due {
 			continue
 		}
-		if err := s.send(ctx, p.agency, cp, st, gossip); err != nil {
-			errsOut = append(errsOut, fmt.Errorf("checkpoint to %s: %w", p.agency, err))
+		if err := s.send(ctx, c.agency, cp, c.st, gossip); err != nil {
+			errsOut = append(errsOut, fmt.Errorf("checkpoint to %s: %w", c.agency, err))
 		}
 	}
 	return errors.Join(errsOut...)
