@@ -451,6 +451,31 @@ func (s *Service) Update(ctx context.Context, id string, d Draft) (*Record, erro
 	if d.Version <= 0 {
 		return nil, errs.E(errs.Invalid, "version", "the version being updated is required")
 	}
+	return s.changeOwn(ctx, id, ChangeUpdate, func(st *stored, now time.Time) (*Record, error) {
+		if st.rec.Version != d.Version {
+			return nil, errs.E(errs.Conflict, "version", fmt.Sprintf("the record is at version %d; reload it and apply your change again", st.rec.Version))
+		}
+		env, err := s.updatedEnvelope(d, st, p, now)
+		if err != nil {
+			return nil, err
+		}
+		r := &Record{
+			ID: st.rec.ID, Version: st.rec.Version + 1, State: StateActive,
+			Title: d.Title, Narrative: d.Narrative, Assessment: d.Assessment, CaseRef: d.CaseRef,
+			Entities: d.Entities, DataSubjects: d.DataSubjects, Assessments: d.Assessments, Attachments: d.Attachments,
+			Envelope: env, CreatedBy: st.rec.CreatedBy, UpdatedBy: p.UserID, CreatedAt: st.rec.CreatedAt, UpdatedAt: micro(now),
+		}
+		if r.CaseRef == "" {
+			r.CaseRef = env.CaseRef
+		}
+		return r, nil
+	})
+}
+
+// changeOwn runs a change of the caller's agency's record id (see
+// ownRecord) in one write: next makes the record's next version from the
+// stored one, which replaces it, and an alter event records the change.
+func (s *Service) changeOwn(ctx context.Context, id string, change Change, next func(st *stored, now time.Time) (*Record, error)) (*Record, error) {
 	now := s.now()
 	sc, _, err := s.scope(ctx, now)
 	if err != nil {
@@ -465,27 +490,17 @@ func (s *Service) Update(ctx context.Context, id string, d Draft) (*Record, erro
 		if visible = ok; err != nil || !ok {
 			return err
 		}
-		if st.rec.Version != d.Version {
-			return errs.E(errs.Conflict, "version", fmt.Sprintf("the record is at version %d; reload it and apply your change again", st.rec.Version))
-		}
-		env, err := s.updatedEnvelope(d, st, p, now)
+		r, err := next(st, now)
 		if err != nil {
 			return err
 		}
-		r := &Record{
-			ID: st.rec.ID, Version: st.rec.Version + 1, State: StateActive,
-			Title: d.Title, Narrative: d.Narrative, Assessment: d.Assessment, CaseRef: d.CaseRef,
-			Entities: d.Entities, DataSubjects: d.DataSubjects, Assessments: d.Assessments, Attachments: d.Attachments,
-			Envelope: env, CreatedBy: st.rec.CreatedBy, UpdatedBy: p.UserID, CreatedAt: st.rec.CreatedAt, UpdatedAt: micro(now),
-		}
-		if r.CaseRef == "" {
-			r.CaseRef = env.CaseRef
-		}
-		if err := s.replace(ctx, tx, st, r, ChangeUpdate, now); err != nil {
+		if err := s.replace(ctx, tx, st, r, change, now); err != nil {
 			return err
 		}
 		rec = r
-		return s.audit.Append(ctx, tx, event(ctx, audit.Alter, &env, id))
+		e := event(ctx, audit.Alter, &r.Envelope, id)
+		e.Reason = string(change)
+		return s.audit.Append(ctx, tx, e)
 	})
 	if err == nil && !visible {
 		return nil, errs.E(errs.Withheld, "id", "no such record")
@@ -558,34 +573,11 @@ func (s *Service) Withdraw(ctx context.Context, id string) (*Record, error) {
 	if err != nil {
 		return nil, err
 	}
-	now := s.now()
-	sc, _, err := s.scope(ctx, now)
-	if err != nil {
-		return nil, err
-	}
-	var (
-		rec     *Record
-		visible bool
-	)
-	err = s.db.Write(ctx, func(tx *db.Tx) error {
-		st, ok, err := s.ownRecord(ctx, tx, sc, id)
-		if visible = ok; err != nil || !ok {
-			return err
-		}
+	return s.changeOwn(ctx, id, ChangeWithdraw, func(st *stored, now time.Time) (*Record, error) {
 		r := st.rec
 		r.Version, r.State, r.UpdatedBy, r.UpdatedAt = r.Version+1, StateWithdrawn, p.UserID, micro(now)
-		if err := s.replace(ctx, tx, st, &r, ChangeWithdraw, now); err != nil {
-			return err
-		}
-		rec = &r
-		e := event(ctx, audit.Alter, &r.Envelope, id)
-		e.Reason = string(ChangeWithdraw)
-		return s.audit.Append(ctx, tx, e)
+		return &r, nil
 	})
-	if err == nil && !visible {
-		return nil, errs.E(errs.Withheld, "id", "no such record")
-	}
-	return rec, err
 }
 
 // Review extends the review date of the caller's agency's record id to
@@ -601,49 +593,26 @@ func (s *Service) Review(ctx context.Context, id string, until time.Time) (*Reco
 	if access.JustificationFrom(ctx).Text == "" {
 		return nil, errs.E(errs.Precondition, "justification", "a review needs a justification text")
 	}
-	now := s.now()
-	sc, _, err := s.scope(ctx, now)
-	if err != nil {
-		return nil, err
-	}
-	var (
-		rec     *Record
-		visible bool
-	)
-	err = s.db.Write(ctx, func(tx *db.Tx) error {
-		st, ok, err := s.ownRecord(ctx, tx, sc, id)
-		if visible = ok; err != nil || !ok {
-			return err
-		}
+	return s.changeOwn(ctx, id, ChangeReview, func(st *stored, now time.Time) (*Record, error) {
 		period, err := s.reviewPeriod(st.rec.DataSubjects, now)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		limit := period.AddTo(now)
 		if until.IsZero() {
 			until = limit
 		}
 		if !until.After(now) {
-			return errs.E(errs.Invalid, "until", "the new review date must be in the future")
+			return nil, errs.E(errs.Invalid, "until", "the new review date must be in the future")
 		}
 		if until.After(limit) {
-			return errs.E(errs.Invalid, "until", "the new review date may be at most "+period.String()+" ahead for this record's data subjects")
+			return nil, errs.E(errs.Invalid, "until", "the new review date may be at most "+period.String()+" ahead for this record's data subjects")
 		}
 		r := st.rec
 		r.Envelope.ReviewDate = micro(until)
 		r.Version, r.State, r.UpdatedBy, r.UpdatedAt = r.Version+1, StateActive, p.UserID, micro(now)
-		if err := s.replace(ctx, tx, st, &r, ChangeReview, now); err != nil {
-			return err
-		}
-		rec = &r
-		e := event(ctx, audit.Alter, &r.Envelope, id)
-		e.Reason = string(ChangeReview)
-		return s.audit.Append(ctx, tx, e)
+		return &r, nil
 	})
-	if err == nil && !visible {
-		return nil, errs.E(errs.Withheld, "id", "no such record")
-	}
-	return rec, err
 }
 
 // Erase erases record id, an own record or a copy: its personal data goes
