@@ -252,14 +252,6 @@ func (l *Log) check(e *Event) error {
 // insertEvents stores events, in order, as the next leaves, with their
 // object references. Indexes follow commit order and a rolled-back append
 // hands its indexes on, so the leaves have no gaps.
-//
-// On PostgreSQL the audit_head row lock, held until commit, serialises
-// appenders across transactions and processes. On SQLite the database write
-// lock already serialises them (one writer connection, BEGIN IMMEDIATE), and
-// a separate statement to take an index would cost a third of a single
-// append, so the log guesses the next index from its last append and the
-// insert itself checks the guess against the largest stored index; a wrong
-// guess (after a rollback) inserts nothing and is corrected from the table.
 func (l *Log) insertEvents(ctx context.Context, tx *db.Tx, events []Event) error {
 	var refs []objectRef
 	for len(events) > 0 {
@@ -300,6 +292,14 @@ func chunk(n, step int) int {
 
 // insertEventRows inserts the audit_events rows of events and returns the
 // leaf index of the first.
+//
+// On PostgreSQL the audit_head row lock, held until commit, serialises
+// appenders across transactions and processes. On SQLite the database write
+// lock already serialises them (one writer connection, BEGIN IMMEDIATE), and
+// a separate statement to take an index would cost a third of a single
+// append, so the log guesses the next index from its last append and the
+// insert itself checks the guess against the largest stored index; a wrong
+// guess (after a rollback) inserts nothing and is corrected from the table.
 func (l *Log) insertEventRows(ctx context.Context, tx *db.Tx, events []Event) (uint64, error) {
 	const cols = `INSERT INTO audit_events (leaf_index, time, kind, actor_id, agency, case_ref, body, leaf_hash, mac) `
 	if tx.Dialect() == db.Postgres {
