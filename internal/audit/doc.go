@@ -14,9 +14,10 @@
 //
 // Events are appended inside the same database transaction as the action
 // they record ([Log.Append] takes the caller's *db.Tx): no action without
-// its event, no event without its action. A read of personal data appends
-// its consult event in a Write that must commit before the data leaves the
-// node; if the event cannot be written, the read fails.
+// its event, no event without its action. A read of personal data records
+// its consult event in a write that must commit before the data leaves the
+// node ([Log.Record], which puts concurrent reads' events in one insert);
+// if the event cannot be written, the read fails.
 //
 // # Sequencing
 //
@@ -25,7 +26,7 @@
 // hands its index to the next one: the leaves have no gaps. On PostgreSQL
 // a counter row (audit_head) serialises appenders until commit; on SQLite
 // the single writer connection already does, and the insert checks its
-// guessed index against the largest stored one (see insertEvent).
+// guessed index against the largest stored one (see insertEventRows).
 //
 // # Canonical encoding and leaves
 //
