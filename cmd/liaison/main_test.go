@@ -7,7 +7,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -142,47 +141,7 @@ func TestInitRefusesBadInput(t *testing.T) {
 func TestCrashKeepsAcknowledgedWrites(t *testing.T) {
 	n := testnode.Init(t, testnode.Options{})
 	n.Start()
-	c := n.Client("")
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-
-	var mu sync.Mutex
-	acked := map[string]bool{}
-	var wg sync.WaitGroup
-	for range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; ctx.Err() == nil; i++ {
-				var res struct {
-					Token struct{ ID string } `json:"token"`
-				}
-				err := c.Post(ctx, "/api/v1/tokens", map[string]string{"name": "crash", "expiresIn": "1h"}, &res)
-				if err != nil {
-					return // the node died; unacknowledged writes may or may not be there
-				}
-				mu.Lock()
-				acked[res.Token.ID] = true
-				mu.Unlock()
-			}
-		}()
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		mu.Lock()
-		k := len(acked)
-		mu.Unlock()
-		if k >= 300 || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	n.Kill()
-	cancel()
-	wg.Wait()
-	if len(acked) < 50 {
-		t.Fatalf("only %d writes acknowledged before the kill", len(acked))
-	}
+	acked := n.KillDuringWrites(t, 300, 50, 10*time.Second)
 
 	checkConsistent(t, n.Dir)
 	n.Start()

@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -270,45 +269,7 @@ func TestAuditExportCommand(t *testing.T) {
 func TestAuditSurvivesCrash(t *testing.T) {
 	n := testnode.Init(t, testnode.Options{})
 	n.Start()
-	c := n.Client("")
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var mu sync.Mutex
-	acked := map[string]bool{}
-	var wg sync.WaitGroup
-	for range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for ctx.Err() == nil {
-				var res struct {
-					Token struct{ ID string } `json:"token"`
-				}
-				if err := c.Post(ctx, "/api/v1/tokens", map[string]string{"name": "crash", "expiresIn": "1h"}, &res); err != nil {
-					return
-				}
-				mu.Lock()
-				acked[res.Token.ID] = true
-				mu.Unlock()
-			}
-		}()
-	}
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		mu.Lock()
-		k := len(acked)
-		mu.Unlock()
-		if k >= 200 || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	n.Kill()
-	cancel()
-	wg.Wait()
-	if len(acked) < 20 {
-		t.Fatalf("only %d writes acknowledged before the kill", len(acked))
-	}
+	acked := n.KillDuringWrites(t, 200, 20, 15*time.Second)
 	n.Start() // opening the log covers the events the crash left unsigned
 	if err := n.Stop(); err != nil {
 		t.Fatal(err)

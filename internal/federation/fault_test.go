@@ -17,8 +17,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -32,33 +30,6 @@ import (
 	"github.com/liaison-project/liaison/internal/errs"
 	"github.com/liaison-project/liaison/internal/testnode"
 )
-
-// onboard makes two real nodes partners through the CLI, as their
-// administrators would.
-func onboard(t *testing.T, a, b *testnode.Node) {
-	t.Helper()
-	for _, pair := range [][2]*testnode.Node{{a, b}, {b, a}} {
-		from, to := pair[0], pair[1]
-		out, err := from.CLI("partner", "card", "--json")
-		if err != nil {
-			t.Fatal(err)
-		}
-		var own struct {
-			Card        json.RawMessage `json:"card"`
-			Fingerprint string          `json:"fingerprint"`
-		}
-		if err := json.Unmarshal([]byte(out), &own); err != nil {
-			t.Fatalf("partner card: %v\n%s", err, out)
-		}
-		file := filepath.Join(t.TempDir(), from.Agency+".card.json")
-		if err := os.WriteFile(file, own.Card, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		if out, err := to.CLI("partner", "add", file, "--fingerprint", own.Fingerprint); err != nil {
-			t.Fatalf("partner add: %v\n%s", err, out)
-		}
-	}
-}
 
 // officerToken creates an investigator and returns an API token.
 func officerToken(t *testing.T, n *testnode.Node) string {
@@ -119,7 +90,7 @@ func TestSIGKILLDuringStream(t *testing.T) {
 	de := testnode.Init(t, testnode.Options{Agency: "DE-BKA", Country: "DE", Name: "Bundeskriminalamt"})
 	nl.Start()
 	de.Start()
-	onboard(t, nl, de)
+	testnode.Onboard(t, nl, de)
 	token := officerToken(t, nl)
 
 	// Senders: each message has its own Idempotency-Key, reused on every

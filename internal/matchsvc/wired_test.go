@@ -13,8 +13,6 @@ package matchsvc_test
 import (
 	"context"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -22,31 +20,6 @@ import (
 	"github.com/liaison-project/liaison/internal/federation/fedtest"
 	"github.com/liaison-project/liaison/internal/testnode"
 )
-
-func onboard(t *testing.T, a, b *testnode.Node) {
-	t.Helper()
-	for _, pair := range [][2]*testnode.Node{{a, b}, {b, a}} {
-		from, to := pair[0], pair[1]
-		out, err := from.CLI("partner", "card", "--json")
-		if err != nil {
-			t.Fatal(err)
-		}
-		var own struct {
-			Card        json.RawMessage `json:"card"`
-			Fingerprint string          `json:"fingerprint"`
-		}
-		if err := json.Unmarshal([]byte(out), &own); err != nil {
-			t.Fatalf("partner card: %v\n%s", err, out)
-		}
-		file := filepath.Join(t.TempDir(), from.Agency+".card.json")
-		if err := os.WriteFile(file, own.Card, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		if out, err := to.CLI("partner", "add", file, "--fingerprint", own.Fingerprint); err != nil {
-			t.Fatalf("partner add: %v\n%s", err, out)
-		}
-	}
-}
 
 func userToken(t *testing.T, n *testnode.Node, user, role string) string {
 	t.Helper()
@@ -71,7 +44,7 @@ func TestWiredNodes(t *testing.T) {
 	de := testnode.Init(t, testnode.Options{Agency: "DE-BKA", Country: "DE", Name: "Bundeskriminalamt"})
 	nl.Start()
 	de.Start()
-	onboard(t, nl, de)
+	testnode.Onboard(t, nl, de)
 	inv := userToken(t, nl, "inv", "investigator")
 	deInv := userToken(t, de, "inv", "investigator")
 	nlSpoc := userToken(t, nl, "spoc", "spoc")

@@ -203,3 +203,78 @@ func (n *Node) CLI(args ...string) (string, error) {
 	}
 	return out.String(), nil
 }
+
+// Onboard makes nodes a and b partners of each other through the CLI, as
+// their administrators would: each exports its partner card and the other
+// adds it with the card's fingerprint.
+func Onboard(t testing.TB, a, b *Node) {
+	t.Helper()
+	for _, pair := range [][2]*Node{{a, b}, {b, a}} {
+		from, to := pair[0], pair[1]
+		out, err := from.CLI("partner", "card", "--json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var own struct {
+			Card        json.RawMessage `json:"card"`
+			Fingerprint string          `json:"fingerprint"`
+		}
+		if err := json.Unmarshal([]byte(out), &own); err != nil {
+			t.Fatalf("partner card: %v\n%s", err, out)
+		}
+		file := filepath.Join(t.TempDir(), from.Agency+".card.json")
+		if err := os.WriteFile(file, own.Card, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if out, err := to.CLI("partner", "add", file, "--fingerprint", own.Fingerprint); err != nil {
+			t.Fatalf("partner add: %v\n%s", err, out)
+		}
+	}
+}
+
+// KillDuringWrites creates API tokens from 8 concurrent clients until want
+// of them are acknowledged or timeout passes, kills the node with SIGKILL
+// while the writes go on, and returns the ids of the acknowledged tokens —
+// the writes a crash must not lose. It fails t if fewer than atLeast were
+// acknowledged.
+func (n *Node) KillDuringWrites(t testing.TB, want, atLeast int, timeout time.Duration) map[string]bool {
+	t.Helper()
+	c := n.Client("")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var mu sync.Mutex
+	acked := map[string]bool{}
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				var res struct {
+					Token struct{ ID string } `json:"token"`
+				}
+				if err := c.Post(ctx, "/api/v1/tokens", map[string]string{"name": "crash", "expiresIn": "1h"}, &res); err != nil {
+					return // the node died; unacknowledged writes may or may not be there
+				}
+				mu.Lock()
+				acked[res.Token.ID] = true
+				mu.Unlock()
+			}
+		})
+	}
+	deadline := time.Now().Add(timeout)
+	for {
+		mu.Lock()
+		k := len(acked)
+		mu.Unlock()
+		if k >= want || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	n.Kill()
+	cancel()
+	wg.Wait()
+	if len(acked) < atLeast {
+		t.Fatalf("only %d writes acknowledged before the kill", len(acked))
+	}
+	return acked
+}
