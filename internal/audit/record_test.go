@@ -189,3 +189,24 @@ func TestTwoProcessesOneLog(t *testing.T) {
 		t.Fatalf("verify: %+v %v", rep, err)
 	}
 }
+
+// TestRecordRunsTheRequestHook: a request whose first write is a Record
+// (a POST with an Idempotency-Key, say) still records its hook with it.
+func TestRecordRunsTheRequestHook(t *testing.T) {
+	d := dbtest.Open(t, Schema)
+	l := openTestLog(t, d)
+	ran := 0
+	ctx, hook := db.WithFirstWriteHook(context.Background(), func(context.Context, *db.Tx) error { ran++; return nil })
+	if err := l.Record(ctx, testEvent(1)); err != nil {
+		t.Fatal(err)
+	}
+	if !hook.Committed() || ran != 1 {
+		t.Fatalf("hook ran %d times, committed %v", ran, hook.Committed())
+	}
+	if err := l.Record(ctx, testEvent(2)); err != nil || ran != 1 {
+		t.Fatalf("second record: %v, hook ran %d times", err, ran)
+	}
+	if n := countEvents(t, d); n != 2 {
+		t.Fatalf("%d events", n)
+	}
+}

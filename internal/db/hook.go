@@ -25,6 +25,14 @@ func WithFirstWriteHook(ctx context.Context, fn func(ctx context.Context, tx *Tx
 // Committed reports whether a Write carrying the hook has committed.
 func (h *FirstWriteHook) Committed() bool { return h.committed.Load() }
 
+// PendingFirstWriteHook reports whether ctx carries a first-write hook that
+// has not committed yet: the next Write with ctx must be the caller's own,
+// so that the hook commits with it.
+func PendingFirstWriteHook(ctx context.Context) bool {
+	h, _ := ctx.Value(hookKey{}).(*FirstWriteHook)
+	return h != nil && !h.committed.Load()
+}
+
 // runHook runs the context's hook, if any and not yet committed, in tx.
 func runHook(ctx context.Context, tx *Tx) error {
 	h, _ := ctx.Value(hookKey{}).(*FirstWriteHook)
