@@ -278,3 +278,37 @@ func TestUnknownAndSuspendedPeersRefusedAtHandshake(t *testing.T) {
 	}
 	waitDeliveries(t, nl, m.ID, map[string]string{"DE-BKA": federation.DeliveryDelivered})
 }
+
+// TestSuspensionNotUndoneByReload: a suspension takes effect when the API
+// answers, even while the service reloads its partners from the database
+// every millisecond — a reload that read the partner as active before the
+// suspension committed must not install that view afterwards.
+func TestSuspensionNotUndoneByReload(t *testing.T) {
+	nl := fedtest.NewNode(t, "NL-NCB", "NL", nil)
+	de := fedtest.NewNode(t, "DE-BKA", "DE", func(c *federation.Config) { c.PollInterval = time.Millisecond })
+	fedtest.Introduce(t, nl, de)
+	hello := func() error {
+		resp, err := fedtest.PartnerClient(nl, de).Get(de.URL + "/federation/v1/hello")
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		return nil
+	}
+	ctx := context.Background()
+	for i := range 40 {
+		var p federation.Partner
+		if err := de.Client(access.Admin).Post(ctx, "/api/v1/partners/NL-NCB/suspend", nil, &p); err != nil {
+			t.Fatal(err)
+		}
+		if err := hello(); err == nil {
+			t.Fatalf("round %d: the suspended partner completed a handshake", i)
+		}
+		if err := de.Client(access.Admin).Post(ctx, "/api/v1/partners/NL-NCB/resume", nil, &p); err != nil {
+			t.Fatal(err)
+		}
+		if err := hello(); err != nil {
+			t.Fatalf("round %d: the resumed partner: %v", i, err)
+		}
+	}
+}

@@ -62,6 +62,12 @@ type pinEntry struct {
 // every PollInterval, so changes made by another process of the same node
 // are picked up too.
 type registry struct {
+	// loading serialises reloads, so that one that read the database
+	// before a partner change committed cannot install its stale view
+	// after the reload that change triggered (a suspended partner would
+	// pass the handshake until the next poll).
+	loading sync.Mutex
+
 	mu      sync.RWMutex
 	byAgent map[string]*partner
 	byPin   map[string]pinEntry // partners that are not removed, by TLS pin
@@ -113,6 +119,8 @@ func (r *registry) key(agency string, id card.KeyID) (partnerKey, bool) {
 // loadPartners rebuilds the registry from the database. Partners whose card
 // did not change keep their HTTP client (and its open connections).
 func (s *Service) loadPartners(ctx context.Context) error {
+	s.partners.loading.Lock()
+	defer s.partners.loading.Unlock()
 	byAgent := map[string]*partner{}
 	byPin := map[string]pinEntry{}
 	keys := map[keyRef]partnerKey{}
