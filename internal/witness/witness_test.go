@@ -529,10 +529,14 @@ func TestOfflinePartnerGetsNoPileOfCheckpoints(t *testing.T) {
 		}
 		return nil
 	})
-	// After the queued one: the latest, and once more if the witness
-	// answered it before it held the queued one (then with a proof from it).
-	if n := queued(); n < 2 || n > 3 {
-		t.Errorf("%d checkpoint messages sent in all, want 2 or 3", n)
+	// After the queued one: the latest, and once more for each answer of
+	// the witness that reached the origin after its latest offer and held
+	// a smaller size — the witness's answers to the queued offer and to the
+	// first live one can both arrive late (seen under the race detector),
+	// and each then has the latest offered again, with a proof from the
+	// size the witness holds. What must not happen is one per round.
+	if n := queued(); n < 2 || n > 4 {
+		t.Errorf("%d checkpoint messages sent in all, want 2 to 4", n)
 	}
 }
 
