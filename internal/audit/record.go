@@ -2,8 +2,6 @@ package audit
 
 import (
 	"context"
-	"os"
-	"strconv"
 	"sync"
 	"time"
 
@@ -62,8 +60,7 @@ type recordQueue struct {
 	// flushing counts the batches being written; at most
 	// maxRecordFlushes, so that the next batch waits in the committer's
 	// queue while one commits, and gathers what arrives meanwhile.
-	flushing  int
-	lastBatch int
+	flushing int
 }
 
 type recordReq struct {
@@ -77,11 +74,6 @@ type recordReq struct {
 func (l *Log) flushRecords() {
 	q := &l.records
 	q.mu.Lock()
-	if dbgAfter > 0 && q.lastBatch >= dbgAfter && len(q.pending) < dbgUpTo {
-		q.mu.Unlock()
-		time.Sleep(dbgDelay)
-		q.mu.Lock()
-	}
 	n := min(len(q.pending), maxRecordBatch)
 	if n == 0 {
 		// The other flush took what this one was started for.
@@ -89,7 +81,6 @@ func (l *Log) flushRecords() {
 		q.mu.Unlock()
 		return
 	}
-	q.lastBatch = n
 	batch := q.pending[:n:n]
 	q.pending = q.pending[n:]
 	if len(q.pending) == 0 {
@@ -122,7 +113,3 @@ func (l *Log) flushRecords() {
 		go l.flushRecords()
 	}
 }
-
-var dbgDelay, _ = time.ParseDuration(os.Getenv("DBG_DELAY"))
-var dbgAfter, _ = strconv.Atoi(os.Getenv("DBG_AFTER"))
-var dbgUpTo, _ = strconv.Atoi(os.Getenv("DBG_UPTO"))
