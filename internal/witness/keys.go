@@ -42,6 +42,11 @@ type Partners interface {
 // accepts the cosignatures of active partners. The zero value knows no
 // one; [Keys.Refresh] loads the registry. It is safe for concurrent use.
 type Keys struct {
+	// refreshing serialises Refresh, so that a refresh that listed the
+	// partners before a change cannot install its stale view after one
+	// that listed them afterwards.
+	refreshing sync.Mutex
+
 	mu       sync.RWMutex
 	byAgency map[string]*peer
 	byName   map[string]*peer // by witness name
@@ -66,6 +71,8 @@ func (k *Keys) Witness(name string) (*audit.CosignatureVerifier, bool) {
 // Refresh reloads the keys from the registry. Partners whose card carries
 // no usable key are skipped.
 func (k *Keys) Refresh(ctx context.Context, ps Partners) error {
+	k.refreshing.Lock()
+	defer k.refreshing.Unlock()
 	list, err := ps.ListPartners(ctx, false)
 	if err != nil {
 		return fmt.Errorf("witness keys: %w", err)
