@@ -65,6 +65,10 @@ type Service struct {
 
 	cacheMu sync.Mutex
 	cache   map[string]cachedToken // token id → validated credential
+	// evictions counts evict calls: a credential read from the database
+	// before an eviction is not cached after it, or a revoked token
+	// would work on for tokenCacheTTL.
+	evictions uint64
 }
 
 type cachedToken struct {
@@ -146,6 +150,7 @@ func (s *Service) authenticateToken(ctx context.Context, tok string) (access.Pri
 
 	s.cacheMu.Lock()
 	c, hit := s.cache[id]
+	evictions := s.evictions
 	s.cacheMu.Unlock()
 	if hit && now.Before(c.validTill) && now.Before(c.expiresAt) {
 		if subtle.ConstantTimeCompare(c.hash, hash) != 1 {
@@ -170,7 +175,9 @@ func (s *Service) authenticateToken(ctx context.Context, tok string) (access.Pri
 		s.touchToken(id, now)
 	}
 	s.cacheMu.Lock()
-	s.cache[id] = entry
+	if s.evictions == evictions {
+		s.cache[id] = entry
+	}
 	s.cacheMu.Unlock()
 	return p, nil
 }
@@ -193,6 +200,7 @@ func (s *Service) touchToken(id string, now time.Time) {
 func (s *Service) evict(match func(cachedToken) bool) {
 	s.cacheMu.Lock()
 	defer s.cacheMu.Unlock()
+	s.evictions++
 	for id, c := range s.cache {
 		if match(c) {
 			delete(s.cache, id)
