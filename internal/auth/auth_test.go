@@ -11,6 +11,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -251,5 +252,51 @@ func TestPasswordHash(t *testing.T) {
 	}
 	if !strings.HasPrefix(h, "$argon2id$v=19$m=19456,t=2,p=1$") {
 		t.Fatalf("hash %q", h)
+	}
+}
+
+// TestRevocationWinsOverConcurrentAuthentication: requests authenticating
+// with a token while it is revoked must not leave it cached: once
+// RevokeToken has returned, the token fails, although requests that read
+// it from the database just before may finish afterwards.
+func TestRevocationWinsOverConcurrentAuthentication(t *testing.T) {
+	f := setup(t)
+	ctx := access.With(context.Background(), access.Principal{UserID: "x", Username: "admin", Role: access.Admin})
+	if _, err := f.svc.CreateUser(ctx, "k.schmidt", "K. Schmidt", access.Analyst); err != nil {
+		t.Fatal(err)
+	}
+	for round := range 30 {
+		ct, err := f.svc.CreateToken(ctx, "k.schmidt", "script", time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Go(func() {
+				for {
+					select {
+					case <-stop:
+						return
+					default:
+						// Keep the token out of the cache, so that every call reads
+						// it from the database and some read it just before the
+						// revocation commits.
+						f.svc.evict(func(c cachedToken) bool { return c.principal.TokenID == ct.Token.ID })
+						f.auth(t, ct.Secret)
+					}
+				}
+			})
+		}
+		time.Sleep(2 * time.Millisecond)
+		if _, err := f.svc.RevokeToken(ctx, ct.Token.ID); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(2 * time.Millisecond) // let requests that read the token before the revocation finish
+		close(stop)
+		wg.Wait()
+		if _, err := f.auth(t, ct.Secret); !errs.Is(err, errs.Unauthorized) {
+			t.Fatalf("round %d: the revoked token still authenticates: %v", round, err)
+		}
 	}
 }
