@@ -230,6 +230,11 @@ func (l *Log) Append(ctx context.Context, tx *db.Tx, e Event) error {
 	if err := l.check(&e); err != nil {
 		return err
 	}
+	return l.appendChecked(ctx, tx, e)
+}
+
+// appendChecked is Append of an event check has passed.
+func (l *Log) appendChecked(ctx context.Context, tx *db.Tx, e Event) error {
 	e.Time = l.now().UTC().Truncate(time.Microsecond)
 	return l.insertEvents(ctx, tx, []Event{e})
 }

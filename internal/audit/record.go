@@ -34,7 +34,7 @@ func (l *Log) Record(ctx context.Context, e Event) error {
 	if db.PendingFirstWriteHook(ctx) {
 		// A batch is written outside the callers' contexts, where the
 		// request's hook (its Idempotency-Key) would not run.
-		return l.db.Write(ctx, func(tx *db.Tx) error { return l.Append(ctx, tx, e) })
+		return l.db.Write(ctx, func(tx *db.Tx) error { return l.appendChecked(ctx, tx, e) })
 	}
 	req := &recordReq{e: e, done: make(chan error, 1)}
 	q := &l.records

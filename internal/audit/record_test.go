@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/liaison-project/liaison/internal/db"
 	"github.com/liaison-project/liaison/internal/db/dbtest"
@@ -208,5 +209,38 @@ func TestRecordRunsTheRequestHook(t *testing.T) {
 	}
 	if n := countEvents(t, d); n != 2 {
 		t.Fatalf("%d events", n)
+	}
+}
+
+// TestInsertInChunks: a batch larger than one statement takes (here 300
+// events, each with three objects: 256 + 44 event rows, 512 + 384 + 4
+// object rows) goes in several statements, every event at its own leaf
+// index with its own objects.
+func TestInsertInChunks(t *testing.T) {
+	d := dbtest.Open(t, Schema)
+	l := openTestLog(t, d)
+	ctx := context.Background()
+	events := make([]Event, 300)
+	for i := range events {
+		events[i] = testEvent(i)
+		events[i].Objects = append(events[i].Objects, Ref{Type: "filter:a", ID: fmt.Sprint(i)}, Ref{Type: "filter:b", ID: fmt.Sprint(i)})
+		if err := l.check(&events[i]); err != nil {
+			t.Fatal(err)
+		}
+		events[i].Time = time.Now().UTC().Truncate(time.Microsecond)
+	}
+	if err := d.Write(ctx, func(tx *db.Tx) error { return l.insertEvents(ctx, tx, events) }); err != nil {
+		t.Fatal(err)
+	}
+	var objects int
+	if err := d.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_objects`).Scan(&objects); err != nil {
+		t.Fatal(err)
+	}
+	if n := countEvents(t, d); n != len(events) || objects != 3*len(events) {
+		t.Fatalf("%d events and %d object rows stored, want %d and %d", n, objects, len(events), 3*len(events))
+	}
+	rep, err := Verify(ctx, d, l.Keys(), nil)
+	if err != nil || rep.Problem != nil || rep.Size != uint64(len(events)) {
+		t.Fatalf("verify: %+v %v", rep, err)
 	}
 }

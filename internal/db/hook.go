@@ -28,15 +28,21 @@ func (h *FirstWriteHook) Committed() bool { return h.committed.Load() }
 // PendingFirstWriteHook reports whether ctx carries a first-write hook that
 // has not committed yet: the next Write with ctx must be the caller's own,
 // so that the hook commits with it.
-func PendingFirstWriteHook(ctx context.Context) bool {
+func PendingFirstWriteHook(ctx context.Context) bool { return pendingHook(ctx) != nil }
+
+// pendingHook returns the context's hook if it has not committed yet.
+func pendingHook(ctx context.Context) *FirstWriteHook {
 	h, _ := ctx.Value(hookKey{}).(*FirstWriteHook)
-	return h != nil && !h.committed.Load()
+	if h == nil || h.committed.Load() {
+		return nil
+	}
+	return h
 }
 
 // runHook runs the context's hook, if any and not yet committed, in tx.
 func runHook(ctx context.Context, tx *Tx) error {
-	h, _ := ctx.Value(hookKey{}).(*FirstWriteHook)
-	if h == nil || h.committed.Load() {
+	h := pendingHook(ctx)
+	if h == nil {
 		return nil
 	}
 	if err := h.fn(ctx, tx); err != nil {

@@ -105,9 +105,6 @@ func draftOf(r *record.Record) record.Draft {
 		DataSubjects: r.DataSubjects, Assessments: r.Assessments, Attachments: r.Attachments, Envelope: r.Envelope, Version: r.Version}
 }
 
-// TestRefusedAndRevoked checks that policy refusals name their rule and
-// are audited, and that narrowing a record's restrictions revokes a copy
-// already sent.
 // TestAckWithoutPolling: the holder's delivered receipt is recorded as its
 // acknowledgement when it arrives (federation's OnSettled wakes the
 // worker), not at the worker's next poll, which here never comes.
@@ -122,6 +119,9 @@ func TestAckWithoutPolling(t *testing.T) {
 	t.Logf("acknowledged %v after the share", time.Since(start).Round(time.Millisecond))
 }
 
+// TestRefusedAndRevoked checks that policy refusals name their rule and
+// are audited, and that narrowing a record's restrictions revokes a copy
+// already sent.
 func TestRefusedAndRevoked(t *testing.T) {
 	t.Parallel()
 	de, nl, be := network(t)

@@ -259,11 +259,11 @@ func (s *Service) offer(ctx context.Context) error {
 	}
 	gossip, err := s.gossip(ctx)
 	if err != nil {
-		return err
+		return errors.Join(append(errsOut, err)...)
 	}
 	links, err := s.fed.Status(ctx)
 	if err != nil {
-		return err
+		return errors.Join(append(errsOut, err)...)
 	}
 	waiting := map[string]int64{}
 	for _, l := range links {
